@@ -1,0 +1,64 @@
+import { sameBytes } from '../der';
+import { PkiError } from '../errors';
+import { decodePem, encodePem, isPemText } from '../pem';
+import { parseCertificate } from '../x509/certificate';
+import type { Certificate } from '../x509/types';
+
+/** Most certificates a bundle may hold. */
+export const MAX_BUNDLE_CERTIFICATES = 100;
+
+/**
+ * Reads a PEM bundle of trust anchors (`ca-bundle.crt`): every `CERTIFICATE` block, parsed, duplicates
+ * (same DER) dropped, order kept. Throws `ERR_BUNDLE_EMPTY` without certificates, `ERR_BUNDLE_INVALID` for
+ * other PEM blocks, `ERR_INPUT_TOO_LARGE` beyond 100 certificates or 1 MiB, and the parser's codes.
+ *
+ * @example
+ * ```ts
+ * const anchors = parseBundle(readFileSync('ca-bundle.crt', 'utf8'));
+ * anchors.length; // 2 during an anchor rotation
+ * ```
+ */
+export function parseBundle(pem: string): Certificate[] {
+  if (typeof pem !== 'string' || !isPemText(pem))
+    throw new PkiError('ERR_BUNDLE_EMPTY', 'the bundle holds no certificate');
+  const blocks = decodePem(pem);
+  const out: Certificate[] = [];
+  for (const [i, block] of blocks.entries()) {
+    if (block.label !== 'CERTIFICATE') {
+      throw new PkiError(
+        'ERR_BUNDLE_INVALID',
+        `bundle block ${i + 1} is "${block.label}", not a CERTIFICATE`,
+      );
+    }
+    if (out.some((c) => sameBytes(c.der, block.der))) continue;
+    if (out.length === MAX_BUNDLE_CERTIFICATES) {
+      throw new PkiError(
+        'ERR_INPUT_TOO_LARGE',
+        `a bundle holds at most ${MAX_BUNDLE_CERTIFICATES} certificates`,
+      );
+    }
+    out.push(parseCertificate(block.der));
+  }
+  return out;
+}
+
+/**
+ * Writes certificates as one PEM bundle, duplicates dropped, order kept.
+ *
+ * @example
+ * ```ts
+ * const bundle = writeBundle([oldAnchor.certificate, newAnchor.certificate]);
+ * ```
+ */
+export function writeBundle(certificates: readonly (Certificate | { readonly der: Uint8Array })[]): string {
+  if (certificates.length === 0)
+    throw new PkiError('ERR_BUNDLE_EMPTY', 'a bundle needs at least one certificate');
+  const seen: Uint8Array[] = [];
+  let out = '';
+  for (const c of certificates) {
+    if (seen.some((d) => sameBytes(d, c.der))) continue;
+    seen.push(c.der);
+    out += encodePem('CERTIFICATE', c.der);
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+import { PkiError } from '../errors';
+import type { HashName, PublicKeyInfo, SignatureAlgorithm } from '../x509/types';
+import { CURVE_SIZE } from './curves';
+import { derToRawSignature, rawToDerSignature } from './ecdsa-sig';
+import type { CryptoBackend, SigningKey } from './types';
+
+const privateHandles = new WeakMap<SigningKey, Promise<CryptoKey>>();
+const publicHandles = new WeakMap<PublicKeyInfo, Map<string, Promise<CryptoKey>>>();
+
+function importParams(
+  alg: SignatureAlgorithm,
+  key: PublicKeyInfo,
+): EcKeyImportParams | RsaHashedImportParams {
+  if (alg.kind === 'ecdsa') return { name: 'ECDSA', namedCurve: key.curve ?? '' };
+  return { name: alg.kind === 'rsa-pss' ? 'RSA-PSS' : 'RSASSA-PKCS1-v1_5', hash: alg.hash ?? '' };
+}
+
+function publicHandle(subtle: SubtleCrypto, alg: SignatureAlgorithm, key: PublicKeyInfo): Promise<CryptoKey> {
+  const params = importParams(alg, key);
+  const cacheKey = `${params.name}/${'hash' in params ? String(params.hash) : ''}`;
+  let byAlg = publicHandles.get(key);
+  if (!byAlg) {
+    byAlg = new Map();
+    publicHandles.set(key, byAlg);
+  }
+  let handle = byAlg.get(cacheKey);
+  if (!handle) {
+    handle = subtle.importKey('spki', key.der as BufferSource, params, false, ['verify']);
+    byAlg.set(cacheKey, handle);
+  }
+  return handle;
+}
+
+/** The WebCrypto backend, over a given `SubtleCrypto`. */
+export function webCryptoBackend(subtle: SubtleCrypto): CryptoBackend {
+  const signingHandle = (key: SigningKey): Promise<CryptoKey> => {
+    let h = privateHandles.get(key);
+    if (!h) {
+      h = subtle.importKey(
+        'pkcs8',
+        key.pkcs8 as BufferSource,
+        { name: 'ECDSA', namedCurve: 'P-256' },
+        false,
+        ['sign'],
+      );
+      privateHandles.set(key, h);
+    }
+    return h;
+  };
+  return {
+    name: 'webcrypto',
+    async generateP256() {
+      const pair = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+      return new Uint8Array(await subtle.exportKey('pkcs8', pair.privateKey));
+    },
+    async signP256(key, data) {
+      const raw = await subtle.sign(
+        { name: 'ECDSA', hash: 'SHA-256' },
+        await signingHandle(key),
+        data as BufferSource,
+      );
+      return rawToDerSignature(new Uint8Array(raw));
+    },
+    async verify(alg, key, signature, data) {
+      let sig = signature;
+      let params: AlgorithmIdentifier | EcdsaParams | RsaPssParams = { name: 'RSASSA-PKCS1-v1_5' };
+      if (alg.kind === 'ecdsa') {
+        const raw = derToRawSignature(signature, CURVE_SIZE[key.curve ?? ''] ?? 0);
+        if (!raw) return false;
+        sig = raw;
+        params = { name: 'ECDSA', hash: alg.hash ?? '' };
+      } else if (alg.kind === 'rsa-pss') {
+        params = { name: 'RSA-PSS', saltLength: alg.saltLength ?? 0 };
+      }
+      let handle: CryptoKey;
+      try {
+        handle = await publicHandle(subtle, alg, key);
+      } catch {
+        return false;
+      }
+      try {
+        return await subtle.verify(params, handle, sig as BufferSource, data as BufferSource);
+      } catch {
+        return false;
+      }
+    },
+    async digest(hash: Exclude<HashName, 'MD5'>, data) {
+      return new Uint8Array(await subtle.digest(hash, data as BufferSource));
+    },
+  };
+}
+
+/** The platform's `SubtleCrypto`, or a typed error when the runtime has none. */
+export function platformSubtle(): SubtleCrypto {
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) throw new PkiError('ERR_CRYPTO_UNAVAILABLE', 'this runtime has no WebCrypto (crypto.subtle)');
+  return subtle;
+}

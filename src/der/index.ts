@@ -1,0 +1,5 @@
+export { fromHex, sameBytes, toHex } from './bytes';
+export { type DerElement, DerReader, derError, readTopLevel } from './reader';
+export { contextTag, TAG } from './tags';
+export * from './values';
+export * from './writer';

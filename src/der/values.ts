@@ -1,0 +1,203 @@
+import { type DerElement, type DerReader, derError } from './reader';
+import { TAG } from './tags';
+
+/** The content octets of an INTEGER, checked for minimal two's-complement form. */
+export function readIntegerBytes(r: DerReader, what: string): Uint8Array {
+  const el = r.read(TAG.INTEGER, what);
+  const v = r.content(el);
+  if (v.length === 0) throw derError(what, el.start, 'empty INTEGER');
+  if (v.length > 1 && ((v[0] === 0 && v[1]! < 0x80) || (v[0] === 0xff && v[1]! >= 0x80))) {
+    throw derError(what, el.start, 'non-minimal INTEGER');
+  }
+  return v;
+}
+
+/** A small non-negative INTEGER (versions, path lengths) as a number. */
+export function readSmallInteger(r: DerReader, what: string, max = 0x7fffffff): number {
+  const v = readIntegerBytes(r, what);
+  if (v[0]! & 0x80) throw derError(what, r.pos, 'negative value');
+  if (v.length > 5) throw derError(what, r.pos, 'value too large');
+  let n = 0;
+  for (const b of v) n = n * 256 + b;
+  if (n > max) throw derError(what, r.pos, `value ${n} exceeds ${max}`);
+  return n;
+}
+
+/** A BOOLEAN in DER form (0x00 or 0xFF). */
+export function readBoolean(r: DerReader, what: string): boolean {
+  const el = r.read(TAG.BOOLEAN, what);
+  if (el.end - el.contentStart !== 1) throw derError(what, el.start, 'BOOLEAN must be one octet');
+  const b = r.bytes[el.contentStart]!;
+  if (b !== 0 && b !== 0xff) throw derError(what, el.start, 'BOOLEAN must be 0x00 or 0xFF');
+  return b === 0xff;
+}
+
+/** A BIT STRING: its bits (a view) and the count of unused bits in the last octet (checked zero). */
+export function readBitString(r: DerReader, what: string): { bits: Uint8Array; unused: number } {
+  const el = r.read(TAG.BIT_STRING, what);
+  return bitStringContent(r.content(el), what, el.start);
+}
+
+/** Checks BIT STRING content octets. */
+export function bitStringContent(
+  v: Uint8Array,
+  what: string,
+  at: number,
+): { bits: Uint8Array; unused: number } {
+  if (v.length === 0) throw derError(what, at, 'empty BIT STRING');
+  const unused = v[0]!;
+  if (unused > 7 || (v.length === 1 && unused !== 0)) throw derError(what, at, 'bad unused-bit count');
+  if (unused && (v[v.length - 1]! & ((1 << unused) - 1)) !== 0)
+    throw derError(what, at, 'unused bits are not zero');
+  return { bits: v.subarray(1), unused };
+}
+
+/** A BIT STRING that must hold whole octets (keys, signatures). */
+export function readOctetAlignedBits(r: DerReader, what: string): Uint8Array {
+  const { bits, unused } = readBitString(r, what);
+  if (unused !== 0) throw derError(what, r.pos, 'BIT STRING is not octet-aligned');
+  return bits;
+}
+
+const oidCache = new Map<string, string>();
+
+/** An OBJECT IDENTIFIER in dotted form. */
+export function readOid(r: DerReader, what: string): string {
+  const el = r.read(TAG.OID, what);
+  return oidContentToString(r.bytes, el, what);
+}
+
+/** Dotted form of OID content octets, strictly decoded. */
+export function oidContentToString(bytes: Uint8Array, el: DerElement, what: string): string {
+  const len = el.end - el.contentStart;
+  if (len === 0) throw derError(what, el.start, 'empty OBJECT IDENTIFIER');
+  if (len > 64) throw derError(what, el.start, 'OBJECT IDENTIFIER too long');
+  let key = '';
+  for (let i = el.contentStart; i < el.end; i++) key += String.fromCharCode(bytes[i]!);
+  const cached = oidCache.get(key);
+  if (cached !== undefined) return cached;
+  const arcs: number[] = [];
+  let value = 0;
+  let fresh = true;
+  for (let i = el.contentStart; i < el.end; i++) {
+    const b = bytes[i]!;
+    if (fresh && b === 0x80) throw derError(what, el.start, 'non-minimal OID arc');
+    if (value > 0x1ffffffffffff) throw derError(what, el.start, 'OID arc too large');
+    value = value * 128 + (b & 0x7f);
+    fresh = (b & 0x80) === 0;
+    if (fresh) {
+      if (arcs.length === 0) {
+        const first = value < 80 ? Math.floor(value / 40) : 2;
+        arcs.push(first, value - first * 40);
+      } else arcs.push(value);
+      value = 0;
+    }
+  }
+  if (!fresh) throw derError(what, el.start, 'truncated OID arc');
+  const s = arcs.join('.');
+  if (oidCache.size < 1024) oidCache.set(key, s);
+  return s;
+}
+
+function digits(b: Uint8Array, i: number, n: number, what: string, at: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const c = b[i + k]! - 48;
+    if (c < 0 || c > 9) throw derError(what, at, 'time has a non-digit');
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** A UTCTime or GeneralizedTime in DER's `Z` form, as milliseconds since the epoch. */
+export function readTime(r: DerReader, what: string): number {
+  const el = r.read(undefined, what);
+  const v = r.content(el);
+  let year: number;
+  let i: number;
+  if (el.tag === TAG.UTC_TIME) {
+    if (v.length !== 13) throw derError(what, el.start, 'UTCTime must be YYMMDDHHMMSSZ');
+    const yy = digits(v, 0, 2, what, el.start);
+    year = yy < 50 ? 2000 + yy : 1900 + yy;
+    i = 2;
+  } else if (el.tag === TAG.GENERALIZED_TIME) {
+    if (v.length !== 15) throw derError(what, el.start, 'GeneralizedTime must be YYYYMMDDHHMMSSZ');
+    year = digits(v, 0, 4, what, el.start);
+    i = 4;
+  } else {
+    throw derError(what, el.start, 'expected UTCTime or GeneralizedTime');
+  }
+  if (v[v.length - 1] !== 0x5a) throw derError(what, el.start, 'time must end in Z');
+  const month = digits(v, i, 2, what, el.start);
+  const day = digits(v, i + 2, 2, what, el.start);
+  const hour = digits(v, i + 4, 2, what, el.start);
+  const minute = digits(v, i + 6, 2, what, el.start);
+  const second = digits(v, i + 8, 2, what, el.start);
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  const d = new Date(ms);
+  if (
+    month < 1 ||
+    month > 12 ||
+    d.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59 ||
+    d.getUTCFullYear() !== year
+  ) {
+    throw derError(what, el.start, 'time is not a valid date');
+  }
+  return ms;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+
+/** A string of one of the ASN.1 string types, decoded to JavaScript text. */
+export function decodeString(tag: number, v: Uint8Array, what: string, at: number): string {
+  switch (tag) {
+    case TAG.UTF8_STRING:
+      try {
+        return utf8.decode(v);
+      } catch {
+        throw derError(what, at, 'invalid UTF-8');
+      }
+    case TAG.PRINTABLE_STRING: {
+      const s = latin1(v);
+      if (!PRINTABLE.test(s)) throw derError(what, at, 'invalid PrintableString');
+      return s;
+    }
+    case TAG.IA5_STRING:
+    case TAG.VISIBLE_STRING:
+    case TAG.NUMERIC_STRING: {
+      for (const b of v) if (b > 0x7f) throw derError(what, at, 'non-ASCII octet in an ASCII string');
+      return latin1(v);
+    }
+    case TAG.TELETEX_STRING:
+      return latin1(v);
+    case TAG.BMP_STRING: {
+      if (v.length % 2) throw derError(what, at, 'odd-length BMPString');
+      let s = '';
+      for (let i = 0; i < v.length; i += 2) s += String.fromCharCode((v[i]! << 8) | v[i + 1]!);
+      return s;
+    }
+    case TAG.UNIVERSAL_STRING: {
+      if (v.length % 4) throw derError(what, at, 'UniversalString length not a multiple of 4');
+      let s = '';
+      for (let i = 0; i < v.length; i += 4) {
+        const cp = ((v[i]! << 24) | (v[i + 1]! << 16) | (v[i + 2]! << 8) | v[i + 3]!) >>> 0;
+        if (cp > 0x10ffff) throw derError(what, at, 'invalid code point');
+        s += String.fromCodePoint(cp);
+      }
+      return s;
+    }
+    default:
+      throw derError(what, at, `unsupported string type 0x${tag.toString(16)}`);
+  }
+}
+
+/** Bytes as a string of code points 0–255 (for ASCII fields). */
+export function latin1(v: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < v.length; i++) s += String.fromCharCode(v[i]!);
+  return s;
+}

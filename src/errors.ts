@@ -1,0 +1,80 @@
+/**
+ * Every error code l5d-pki throws. Codes are stable: match on them, not on messages.
+ * `docs/errors.md` explains each one.
+ */
+export const ERROR_CODES = [
+  // Encodings
+  'ERR_PEM_INVALID',
+  'ERR_PEM_LABEL',
+  'ERR_BASE64',
+  'ERR_DER',
+  'ERR_TRAILING_DATA',
+  'ERR_INPUT_TOO_LARGE',
+  // Keys
+  'ERR_KEY_INVALID',
+  'ERR_KEY_UNSUPPORTED',
+  'ERR_KEY_MISMATCH',
+  // Certificates and CSRs
+  'ERR_CERT_INVALID',
+  'ERR_CSR_INVALID',
+  'ERR_CSR_SIGNATURE',
+  'ERR_CSR_KEY_UNSUPPORTED',
+  'ERR_CSR_IDENTITY_MISMATCH',
+  'ERR_CSR_FORBIDDEN_SAN',
+  'ERR_SIGNATURE_ALGORITHM_UNSUPPORTED',
+  // Minting
+  'ERR_ISSUER_NOT_CA',
+  'ERR_ISSUER_EXPIRED',
+  'ERR_ISSUER_NOT_YET_VALID',
+  'ERR_ISSUER_CHAIN',
+  'ERR_LIFETIME_INVALID',
+  'ERR_SERIAL_INVALID',
+  'ERR_NAME_INVALID',
+  // Identities
+  'ERR_SPIFFE_ID_INVALID',
+  'ERR_TRUST_DOMAIN_INVALID',
+  'ERR_IDENTITY_INVALID',
+  'ERR_SERVICE_ACCOUNT_INVALID',
+  // Bundles and verification input
+  'ERR_BUNDLE_EMPTY',
+  'ERR_BUNDLE_INVALID',
+  // Schedules and manifests
+  'ERR_SCHEDULE_INVALID',
+  'ERR_DURATION_INVALID',
+  'ERR_MANIFEST_INVALID',
+  // Misuse and platform
+  'ERR_INVALID_ARGUMENT',
+  'ERR_CRYPTO_UNAVAILABLE',
+] as const;
+
+/** A stable, machine-readable error code. */
+export type PkiErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * The one error type l5d-pki throws, for bad input or misuse. Verification failures are results, not
+ * exceptions. Messages name what was wrong and where, and never include key material.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   parseCertificate(new Uint8Array([1, 2, 3]));
+ * } catch (e) {
+ *   if (e instanceof PkiError && e.code === 'ERR_DER') console.log('not DER');
+ * }
+ * ```
+ */
+export class PkiError extends Error {
+  /** The stable code; see `docs/errors.md`. */
+  readonly code: PkiErrorCode;
+
+  constructor(code: PkiErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PkiError';
+    this.code = code;
+  }
+}
+
+/** Whether `value` is a {@link PkiError}, optionally with the given code. */
+export function isPkiError(value: unknown, code?: PkiErrorCode): value is PkiError {
+  return value instanceof PkiError && (code === undefined || value.code === code);
+}

@@ -1,0 +1,11 @@
+export {
+  type EcPrivateJwk,
+  type EcPublicJwk,
+  type GenerateKeyOptions,
+  generateKeyPair,
+  importPrivateKey,
+  importPublicKey,
+  isP256,
+  PrivateKey,
+  PublicKey,
+} from './keys';

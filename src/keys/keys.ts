@@ -1,0 +1,250 @@
+import { p256 } from '@noble/curves/nist.js';
+import { cryptoBackend } from '../crypto/backend';
+import type { SigningKey } from '../crypto/types';
+import { sameBytes } from '../der';
+import { PkiError } from '../errors';
+import { base64UrlEncode, decodePem, encodePem } from '../pem';
+import { parsePublicKeyInfo } from '../x509/spki';
+import type { PublicKeyInfo } from '../x509/types';
+import {
+  encodePkcs8,
+  encodeSec1,
+  encodeSpki,
+  looksLikePkcs8,
+  readPkcs8,
+  readSec1,
+  readSpkiPoint,
+} from './pkcs8';
+
+/** A P-256 public key as JWK (RFC 7517). */
+export interface EcPublicJwk {
+  readonly kty: 'EC';
+  readonly crv: 'P-256';
+  readonly x: string;
+  readonly y: string;
+}
+
+/** A P-256 private key as JWK, with its private scalar `d`. */
+export interface EcPrivateJwk extends EcPublicJwk {
+  readonly d: string;
+}
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
+function validPoint(point: Uint8Array): Uint8Array {
+  if (point.length !== 65 || point[0] !== 0x04) {
+    throw new PkiError('ERR_KEY_INVALID', 'P-256 public keys must be uncompressed 65-byte points');
+  }
+  try {
+    p256.Point.fromBytes(point).assertValidity();
+  } catch {
+    throw new PkiError('ERR_KEY_INVALID', 'public key point is not on the P-256 curve');
+  }
+  return point;
+}
+
+/** An ECDSA P-256 public key. */
+export class PublicKey {
+  /** Always `P-256`. */
+  readonly curve = 'P-256' as const;
+  /** SubjectPublicKeyInfo DER. */
+  readonly spki: Uint8Array;
+  /** The uncompressed point (65 bytes, `0x04 || x || y`). */
+  readonly point: Uint8Array;
+  /** The parsed SubjectPublicKeyInfo, as certificates carry it. */
+  readonly info: PublicKeyInfo;
+
+  /** Use {@link importPublicKey} or a private key's `publicKey`. */
+  constructor(point: Uint8Array) {
+    this.point = validPoint(point);
+    this.spki = encodeSpki(point);
+    this.info = parsePublicKeyInfo(this.spki);
+  }
+
+  /** Whether both keys are the same point. */
+  equals(other: PublicKey | PublicKeyInfo): boolean {
+    return other instanceof PublicKey ? sameBytes(this.point, other.point) : sameBytes(this.spki, other.der);
+  }
+
+  /** SPKI as PEM (`PUBLIC KEY`). */
+  toPem(): string {
+    return encodePem('PUBLIC KEY', this.spki);
+  }
+
+  /** The key as a JWK. */
+  toJwk(): EcPublicJwk {
+    return {
+      kty: 'EC',
+      crv: 'P-256',
+      x: base64UrlEncode(this.point.subarray(1, 33)),
+      y: base64UrlEncode(this.point.subarray(33)),
+    };
+  }
+}
+
+/**
+ * An ECDSA P-256 private key. Its scalar stays inside: `toString`, `JSON.stringify` and `util.inspect`
+ * print no key material; only the explicit export methods reveal it.
+ */
+export class PrivateKey implements SigningKey {
+  readonly #scalar: Uint8Array;
+  readonly #pkcs8: Uint8Array;
+  /** The matching public key. */
+  readonly publicKey: PublicKey;
+
+  /** Use {@link generateKeyPair} or {@link importPrivateKey}. */
+  constructor(scalar: Uint8Array, publicPoint?: Uint8Array) {
+    if (scalar.length !== 32 || !p256.utils.isValidSecretKey(scalar)) {
+      throw new PkiError('ERR_KEY_INVALID', 'private scalar is out of range for P-256');
+    }
+    const derived = p256.getPublicKey(scalar, false);
+    if (publicPoint && !sameBytes(publicPoint, derived)) {
+      throw new PkiError('ERR_KEY_MISMATCH', 'the public key stored with the private key does not match it');
+    }
+    this.#scalar = scalar.slice();
+    this.publicKey = new PublicKey(derived);
+    this.#pkcs8 = encodePkcs8(this.#scalar, derived);
+  }
+
+  /** PKCS#8 DER (what the proxy writes as `key.p8`). */
+  get pkcs8(): Uint8Array {
+    return this.#pkcs8;
+  }
+
+  /** PKCS#8 DER, a fresh copy. */
+  exportPkcs8(): Uint8Array {
+    return this.#pkcs8.slice();
+  }
+
+  /** PKCS#8 PEM (`PRIVATE KEY`). */
+  exportPkcs8Pem(): string {
+    return encodePem('PRIVATE KEY', this.#pkcs8);
+  }
+
+  /** SEC1 DER (`ECPrivateKey` with the named curve). */
+  exportSec1(): Uint8Array {
+    return encodeSec1(this.#scalar, this.publicKey.point);
+  }
+
+  /** SEC1 PEM (`EC PRIVATE KEY`), as `openssl ecparam -genkey` writes. */
+  exportSec1Pem(): string {
+    return encodePem('EC PRIVATE KEY', this.exportSec1());
+  }
+
+  /** The key as a private JWK (includes `d`). */
+  exportJwk(): EcPrivateJwk {
+    return { ...this.publicKey.toJwk(), d: base64UrlEncode(this.#scalar) };
+  }
+
+  /** Signs `data` with ecdsa-with-SHA256; returns the DER signature. */
+  sign(data: Uint8Array): Promise<Uint8Array> {
+    return cryptoBackend().signP256(this, data);
+  }
+
+  /** A description without key material. */
+  toString(): string {
+    return 'PrivateKey(P-256, redacted)';
+  }
+
+  /** JSON without key material. */
+  toJSON(): { type: 'PrivateKey'; curve: 'P-256'; redacted: true } {
+    return { type: 'PrivateKey', curve: 'P-256', redacted: true };
+  }
+
+  [INSPECT](): string {
+    return this.toString();
+  }
+}
+
+/** Options of {@link generateKeyPair}. */
+export interface GenerateKeyOptions {
+  /**
+   * A source of random bytes. When given, the key is derived from 48 bytes of it (FIPS 186-5 A.2.1 style
+   * reduction), so tests can reproduce keys; when absent, the crypto backend generates the key.
+   */
+  readonly random?: (length: number) => Uint8Array;
+}
+
+/**
+ * Makes a new P-256 key pair, through WebCrypto (or `node:crypto` in Node) unless `random` is given.
+ *
+ * @example
+ * ```ts
+ * const key = await generateKeyPair();
+ * const p8 = key.exportPkcs8(); // key.p8
+ * ```
+ */
+export async function generateKeyPair(options: GenerateKeyOptions = {}): Promise<PrivateKey> {
+  if (options.random) {
+    const seed = options.random(48);
+    if (!(seed instanceof Uint8Array) || seed.length !== 48) {
+      throw new PkiError('ERR_INVALID_ARGUMENT', 'random(48) must return 48 bytes');
+    }
+    return new PrivateKey(p256.utils.randomSecretKey(seed));
+  }
+  const parts = readPkcs8(await cryptoBackend().generateP256());
+  return new PrivateKey(parts.scalar, parts.publicPoint);
+}
+
+const PRIVATE_LABELS = ['PRIVATE KEY', 'EC PRIVATE KEY'];
+
+/**
+ * Reads a P-256 private key: PKCS#8 (`PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`) PEM, or either as DER.
+ * Other algorithms throw `ERR_KEY_UNSUPPORTED`; corrupt encodings, out-of-range scalars and public
+ * points that do not match throw `ERR_KEY_INVALID`/`ERR_KEY_MISMATCH`.
+ *
+ * @example
+ * ```ts
+ * const key = importPrivateKey(readFileSync('issuer.key', 'utf8'));
+ * ```
+ */
+export function importPrivateKey(input: string | Uint8Array): PrivateKey {
+  let der: Uint8Array;
+  let sec1: boolean;
+  if (typeof input === 'string') {
+    const blocks = decodePem(input).filter((b) => b.label.includes('PRIVATE KEY'));
+    if (blocks.length !== 1) {
+      throw new PkiError('ERR_PEM_LABEL', `expected one private key PEM block, found ${blocks.length}`);
+    }
+    const block = blocks[0]!;
+    if (!PRIVATE_LABELS.includes(block.label)) {
+      const what = block.label.startsWith('ENCRYPTED') ? 'encrypted keys' : `"${block.label}" keys`;
+      throw new PkiError('ERR_KEY_UNSUPPORTED', `${what} are not supported; use an unencrypted P-256 key`);
+    }
+    der = block.der;
+    sec1 = block.label === 'EC PRIVATE KEY';
+  } else if (input instanceof Uint8Array) {
+    der = input;
+    sec1 = !looksLikePkcs8(input);
+  } else {
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'a private key must be PEM text or DER bytes');
+  }
+  const parts = sec1 ? readSec1(der) : readPkcs8(der);
+  return new PrivateKey(parts.scalar, parts.publicPoint);
+}
+
+/**
+ * Reads a P-256 public key from SPKI PEM (`PUBLIC KEY`) or DER.
+ *
+ * @example
+ * ```ts
+ * const pub = importPublicKey(key.publicKey.toPem());
+ * ```
+ */
+export function importPublicKey(input: string | Uint8Array): PublicKey {
+  let der: Uint8Array;
+  if (typeof input === 'string') {
+    const blocks = decodePem(input);
+    if (blocks.length !== 1 || blocks[0]!.label !== 'PUBLIC KEY') {
+      throw new PkiError('ERR_PEM_LABEL', 'expected one "PUBLIC KEY" PEM block');
+    }
+    der = blocks[0]!.der;
+  } else if (input instanceof Uint8Array) der = input;
+  else throw new PkiError('ERR_INVALID_ARGUMENT', 'a public key must be PEM text or DER bytes');
+  return new PublicKey(readSpkiPoint(der));
+}
+
+/** Whether `key` is an EC P-256 key in a certificate or CSR. */
+export function isP256(key: PublicKeyInfo): boolean {
+  return key.kind === 'ec' && key.curve === 'P-256';
+}

@@ -1,0 +1,10 @@
+export {
+  checkLinkerdCsr,
+  DEFAULT_LEAF_LIFETIME_MS,
+  type IssuedLeaf,
+  type IssueLeafForKeyOptions,
+  type IssueLeafOptions,
+  issueLeaf,
+  issueLeafForKey,
+  type LeafOptions,
+} from './leaf';

@@ -1,0 +1,221 @@
+import { DEFAULT_CLOCK_SKEW_MS } from '../anchor/anchor';
+import { type CertificateRequest, parseCsr, summarizeSans, verifyCsr } from '../csr';
+import { PkiError } from '../errors';
+import { checkSigner, type Issuer } from '../issuer/issuer';
+import { isP256, type PublicKey } from '../keys';
+import { encodePem } from '../pem';
+import { linkerdIdentityToSpiffeId } from '../spiffe';
+import {
+  authorityKeyIdExtension,
+  encodeCommonNameOnly,
+  extKeyUsageExtension,
+  keyUsageExtension,
+  subjectAltNameExtension,
+} from '../x509/encode';
+import {
+  checkLifetime,
+  type IssuedCertificate,
+  type MintOptions,
+  nowMs,
+  serialBytes,
+  signCertificate,
+  wholeSeconds,
+} from '../x509/mint';
+import { OID } from '../x509/oids';
+import { type Certificate, KeyUsage, type PublicKeyInfo } from '../x509/types';
+
+/** Linkerd's workload certificate lifetime: 24 hours. */
+export const DEFAULT_LEAF_LIFETIME_MS = 24 * 3_600_000;
+
+/** Options shared by {@link issueLeaf} and {@link issueLeafForKey}. */
+export interface LeafOptions extends MintOptions {
+  /** The issuer that signs the leaf. */
+  readonly issuer: Issuer;
+  /** The workload identity: CN and DNS SAN, e.g. `web.shop.serviceaccount.identity.linkerd.cluster.local`. */
+  readonly identity: string;
+  /** Lifetime in milliseconds. Default 24 h. */
+  readonly lifetime?: number;
+  /** Clock-skew allowance in milliseconds. Default 10 s. */
+  readonly clockSkew?: number;
+  /**
+   * Add the SPIFFE ID `spiffe://<td>/ns/<ns>/sa/<sa>` as a URI SAN (default true, with trust domain
+   * `identity.linkerd.cluster.local`). `false` gives exactly a Linkerd-issued leaf.
+   */
+  readonly spiffe?: boolean | { readonly trustDomain: string };
+}
+
+/** Options of {@link issueLeaf}. */
+export interface IssueLeafOptions extends LeafOptions {
+  /** The workload's CSR: DER, PEM, or already parsed. */
+  readonly csr: Uint8Array | string | CertificateRequest;
+}
+
+/** Options of {@link issueLeafForKey}. */
+export interface IssueLeafForKeyOptions extends LeafOptions {
+  /** The workload's public key (a P-256 {@link PublicKey}, or the key info of a parsed CSR). */
+  readonly publicKey: PublicKey | PublicKeyInfo;
+}
+
+/** A workload certificate with what the identity service returns alongside it. */
+export interface IssuedLeaf extends IssuedCertificate {
+  /** The certificates to present after the leaf: the issuer and any intermediates (no self-signed anchor). */
+  readonly chain: readonly Certificate[];
+  /** Leaf PEM followed by the chain's PEM, ready for a TLS server. */
+  readonly chainPem: string;
+  /** The leaf's notAfter, as Linkerd's `valid_until`. */
+  readonly validUntil: Date;
+}
+
+interface IssuerTemplate {
+  readonly chain: readonly Certificate[];
+  readonly chainPem: string;
+  readonly fixedExtensions: readonly Uint8Array[];
+}
+
+const LEAF_KEY_USAGE = keyUsageExtension(KeyUsage.digitalSignature | KeyUsage.keyEncipherment);
+const LEAF_EXT_KEY_USAGE = extKeyUsageExtension([OID.serverAuth, OID.clientAuth]);
+const templates = new WeakMap<Issuer, IssuerTemplate>();
+
+function templateFor(issuer: Issuer): IssuerTemplate {
+  let t = templates.get(issuer);
+  if (!t) {
+    const above = issuer.chain.filter((c) => !c.selfIssued);
+    const chain = [issuer.certificate, ...above];
+    const aki = issuer.certificate.subjectKeyId;
+    t = {
+      chain,
+      chainPem: issuer.pem + above.map((c) => encodePem('CERTIFICATE', c.der)).join(''),
+      fixedExtensions: aki
+        ? [LEAF_KEY_USAGE, LEAF_EXT_KEY_USAGE, authorityKeyIdExtension(aki)]
+        : [LEAF_KEY_USAGE, LEAF_EXT_KEY_USAGE],
+    };
+    templates.set(issuer, t);
+  }
+  return t;
+}
+
+function spiffeUris(identity: string, spiffe: LeafOptions['spiffe']): string[] {
+  if (spiffe === false) return [];
+  const spiffeTrustDomain = typeof spiffe === 'object' ? spiffe.trustDomain : undefined;
+  try {
+    return [linkerdIdentityToSpiffeId(identity, { spiffeTrustDomain }).toString()];
+  } catch (e) {
+    throw new PkiError(
+      'ERR_IDENTITY_INVALID',
+      `"${identity}" is not a Linkerd identity name, so no SPIFFE ID can be derived; pass spiffe: false`,
+      { cause: e },
+    );
+  }
+}
+
+/**
+ * Issues a leaf for a public key, without a CSR (tools and tests). Same profile as {@link issueLeaf}.
+ *
+ * @example
+ * ```ts
+ * const key = await generateKeyPair();
+ * const leaf = await issueLeafForKey({ issuer, publicKey: key.publicKey, identity: 'web.shop.serviceaccount.identity.linkerd.cluster.local' });
+ * ```
+ */
+export async function issueLeafForKey(options: IssueLeafForKeyOptions): Promise<IssuedLeaf> {
+  const now = nowMs(options);
+  checkSigner(options.issuer.certificate, options.issuer.key, now);
+  const key = options.publicKey;
+  if (!('spki' in key) && !isP256(key))
+    throw new PkiError('ERR_KEY_UNSUPPORTED', 'leaf keys must be ECDSA P-256');
+  return mintLeaf(options, 'spki' in key ? key.spki : key.der, now);
+}
+
+async function mintLeaf(options: LeafOptions, spki: Uint8Array, now: number): Promise<IssuedLeaf> {
+  const { issuer, identity } = options;
+  if (typeof identity !== 'string' || identity.length === 0) {
+    throw new PkiError('ERR_IDENTITY_INVALID', 'identity must be a non-empty string');
+  }
+  const lifetime = checkLifetime(options.lifetime ?? DEFAULT_LEAF_LIFETIME_MS, 'leaf lifetime');
+  const skew = options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS;
+  const t = templateFor(issuer);
+  const notAfter = Math.min(wholeSeconds(now + lifetime + skew), issuer.certificate.notAfter.getTime());
+  const issued = await signCertificate(
+    {
+      serial: serialBytes(options),
+      issuer: issuer.certificate.subject.der,
+      subject: encodeCommonNameOnly(identity),
+      notBefore: wholeSeconds(now - skew),
+      notAfter,
+      spki,
+      extensions: [
+        ...t.fixedExtensions,
+        subjectAltNameExtension({ dns: [identity], uri: spiffeUris(identity, options.spiffe) }),
+      ],
+    },
+    issuer.key,
+  );
+  return { ...issued, chain: t.chain, chainPem: issued.pem + t.chainPem, validUntil: new Date(notAfter) };
+}
+
+/**
+ * Checks a CSR exactly as Linkerd's identity service does, and its signature too: exactly one DNS SAN
+ * equal to `identity`, CN empty or equal to it, no email, IP or URI SANs, an ECDSA P-256 key, and a valid
+ * proof of possession. Returns the parsed CSR.
+ *
+ * @example
+ * ```ts
+ * const csr = await checkLinkerdCsr(csrDer, 'web.shop.serviceaccount.identity.linkerd.cluster.local');
+ * ```
+ */
+export async function checkLinkerdCsr(
+  input: Uint8Array | string | CertificateRequest,
+  identity: string,
+): Promise<CertificateRequest> {
+  const csr = typeof input === 'string' || input instanceof Uint8Array ? parseCsr(input) : input;
+  if (!isP256(csr.publicKey)) {
+    const what = csr.publicKey.kind === 'ec' ? `EC ${csr.publicKey.curve}` : csr.publicKey.kind.toUpperCase();
+    throw new PkiError(
+      'ERR_CSR_KEY_UNSUPPORTED',
+      `the CSR carries a ${what} key; the identity service wants ECDSA P-256`,
+    );
+  }
+  const sans = summarizeSans(csr.subjectAltNames);
+  if (sans.email.length || sans.ip.length || sans.uri.length || sans.other) {
+    throw new PkiError(
+      'ERR_CSR_FORBIDDEN_SAN',
+      'the CSR may carry only a DNS SAN (no email, IP, URI or other names)',
+    );
+  }
+  if (sans.dns.length !== 1 || sans.dns[0] !== identity) {
+    throw new PkiError(
+      'ERR_CSR_IDENTITY_MISMATCH',
+      `the CSR must carry exactly one DNS SAN equal to "${identity}"; it has [${sans.dns.join(', ')}]`,
+    );
+  }
+  const cn = csr.subject.commonName;
+  if (cn !== undefined && cn !== '' && cn !== identity) {
+    throw new PkiError(
+      'ERR_CSR_IDENTITY_MISMATCH',
+      `the CSR's CN "${cn}" is neither empty nor "${identity}"`,
+    );
+  }
+  if (!(await verifyCsr(csr)))
+    throw new PkiError('ERR_CSR_SIGNATURE', 'the CSR signature does not verify under its own key');
+  return csr;
+}
+
+/**
+ * Issues a workload leaf from a CSR with the identity service's semantics ({@link checkLinkerdCsr}).
+ * The leaf: CN = identity; DNS SAN = identity and, unless `spiffe: false`, a URI SAN with the SPIFFE ID;
+ * keyUsage digitalSignature|keyEncipherment (critical); EKU serverAuth+clientAuth; no basicConstraints;
+ * AKI = the issuer's SKI; notBefore = now − skew; notAfter = min(now + lifetime + skew, issuer notAfter).
+ * Refuses an issuer that is expired, not yet valid, not a CA, or whose key does not match.
+ *
+ * @example
+ * ```ts
+ * const leaf = await issueLeaf({ issuer, csr: csrDer, identity: 'web.shop.serviceaccount.identity.linkerd.cluster.local' });
+ * leaf.validUntil; // 24 h and 10 s from now
+ * ```
+ */
+export async function issueLeaf(options: IssueLeafOptions): Promise<IssuedLeaf> {
+  const now = nowMs(options);
+  checkSigner(options.issuer.certificate, options.issuer.key, now);
+  const csr = await checkLinkerdCsr(options.csr, options.identity);
+  return mintLeaf(options, csr.publicKey.der, now);
+}

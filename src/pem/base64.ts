@@ -1,0 +1,110 @@
+import { PkiError } from '../errors';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function decodeTable(alphabet: string): Int8Array {
+  const table = new Int8Array(128).fill(-1);
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  return table;
+}
+
+const STD_TABLE = decodeTable(ALPHABET);
+const URL_TABLE = decodeTable(URL_ALPHABET);
+
+function encodeWith(bytes: Uint8Array, alphabet: string, pad: boolean): string {
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + alphabet[n & 63]!;
+  }
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + (pad ? '==' : '');
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + (pad ? '=' : '');
+  }
+  return out;
+}
+
+function decodeWith(text: string, table: Int8Array, padded: boolean, what: string): Uint8Array {
+  let len = text.length;
+  if (padded) {
+    if (len % 4 !== 0) throw new PkiError('ERR_BASE64', `${what}: length ${len} is not a multiple of 4`);
+    if (len > 0 && text.charCodeAt(len - 1) === 61) len--;
+    if (len > 0 && text.charCodeAt(len - 1) === 61) len--;
+  } else if (len % 4 === 1) {
+    throw new PkiError('ERR_BASE64', `${what}: impossible length ${len}`);
+  }
+  const out = new Uint8Array(((len * 3) >> 2) | 0);
+  let acc = 0;
+  let bits = 0;
+  let o = 0;
+  for (let i = 0; i < len; i++) {
+    const c = text.charCodeAt(i);
+    const v = c < 128 ? table[c]! : -1;
+    if (v < 0) throw new PkiError('ERR_BASE64', `${what}: invalid character at offset ${i}`);
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  if (bits > 0 && (acc & ((1 << bits) - 1)) !== 0) {
+    throw new PkiError('ERR_BASE64', `${what}: non-zero padding bits`);
+  }
+  return out;
+}
+
+/**
+ * Encodes bytes as standard, padded base64 (RFC 4648 §4).
+ *
+ * @example
+ * ```ts
+ * base64Encode(new Uint8Array([1, 2, 3])); // 'AQID'
+ * ```
+ */
+export function base64Encode(bytes: Uint8Array): string {
+  return encodeWith(bytes, ALPHABET, true);
+}
+
+/**
+ * Decodes standard, padded base64 strictly: no whitespace, no stray characters, canonical padding.
+ * Throws `PkiError` `ERR_BASE64` otherwise.
+ *
+ * @example
+ * ```ts
+ * base64Decode('AQID'); // Uint8Array [1, 2, 3]
+ * ```
+ */
+export function base64Decode(text: string): Uint8Array {
+  return decodeWith(text, STD_TABLE, true, 'base64');
+}
+
+/**
+ * Encodes bytes as unpadded base64url (RFC 4648 §5), as JWK uses.
+ *
+ * @example
+ * ```ts
+ * base64UrlEncode(new Uint8Array([251, 255])); // '-_8'
+ * ```
+ */
+export function base64UrlEncode(bytes: Uint8Array): string {
+  return encodeWith(bytes, URL_ALPHABET, false);
+}
+
+/**
+ * Decodes unpadded base64url strictly. Throws `PkiError` `ERR_BASE64` on any stray character.
+ *
+ * @example
+ * ```ts
+ * base64UrlDecode('-_8'); // Uint8Array [251, 255]
+ * ```
+ */
+export function base64UrlDecode(text: string): Uint8Array {
+  return decodeWith(text, URL_TABLE, false, 'base64url');
+}

@@ -1,0 +1,2 @@
+export { base64Decode, base64Encode, base64UrlDecode, base64UrlEncode } from './base64';
+export { decodePem, decodePemBlock, encodePem, isPemText, MAX_PEM_LENGTH, type PemBlock } from './pem';

@@ -1,0 +1,43 @@
+import { invalid, requireString } from './fail';
+import { type Reason, SPIFFE_SCHEME, scanId, trustDomainNameReason } from './scan';
+
+/**
+ * Where the trust domain of `s` ends, or why `s` is neither a trust domain name nor a SPIFFE ID.
+ * Like go-spiffe, anything containing `:/` is read as a SPIFFE ID.
+ */
+function trustDomainEnd(s: string): number | Reason {
+  if (!s.includes(':/')) return trustDomainNameReason(s) ?? s.length;
+  return scanId(s);
+}
+
+/**
+ * Parses a SPIFFE trust domain: a name such as `example.org` (characters `[a-z0-9._-]`), or a full
+ * SPIFFE ID, whose trust domain is returned (go-spiffe's `TrustDomainFromString`).
+ *
+ * @throws {PkiError} `ERR_TRUST_DOMAIN_INVALID` when `s` is neither; `ERR_INVALID_ARGUMENT` when it is not a string.
+ * @example
+ * ```ts
+ * parseTrustDomain('example.org'); // 'example.org'
+ * parseTrustDomain('spiffe://example.org/ns/web/sa/default'); // 'example.org'
+ * parseTrustDomain('Example.org'); // throws ERR_TRUST_DOMAIN_INVALID
+ * ```
+ */
+export function parseTrustDomain(s: string): string {
+  const end = trustDomainEnd(requireString(s, 'trust domain'));
+  if (typeof end !== 'number') throw invalid('ERR_TRUST_DOMAIN_INVALID', 'trust domain', s, end);
+  return s.startsWith(SPIFFE_SCHEME) ? s.slice(SPIFFE_SCHEME.length, end) : s;
+}
+
+/**
+ * Whether {@link parseTrustDomain} accepts `s` (a trust domain name or a full SPIFFE ID). Never throws.
+ *
+ * @example
+ * ```ts
+ * isValidTrustDomain('cluster.local'); // true
+ * isValidTrustDomain('spiffe://cluster.local/ns/a'); // true
+ * isValidTrustDomain('cluster.local:8080'); // false
+ * ```
+ */
+export function isValidTrustDomain(s: unknown): boolean {
+  return typeof s === 'string' && typeof trustDomainEnd(s) === 'number';
+}

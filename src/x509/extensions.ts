@@ -1,0 +1,206 @@
+import {
+  DerReader,
+  decodeString,
+  derError,
+  readBitString,
+  readBoolean,
+  readOid,
+  readSmallInteger,
+  TAG,
+} from '../der';
+import { readName } from './name';
+import { OID } from './oids';
+import type { BasicConstraints, Extension, GeneralName, NameConstraints } from './types';
+
+/** Reads the `Extensions` SEQUENCE content, refusing duplicates. */
+export function readExtensions(r: DerReader, what: string): Extension[] {
+  const out: Extension[] = [];
+  const seen = new Set<string>();
+  while (!r.done) {
+    const ext = r.enterNext(TAG.SEQUENCE, what);
+    const oid = readOid(ext, what);
+    let critical = false;
+    if (ext.peekTag() === TAG.BOOLEAN) critical = readBoolean(ext, `${what} ${oid} critical`);
+    const v = ext.read(TAG.OCTET_STRING, `${what} ${oid} value`);
+    ext.expectEnd(`${what} ${oid}`);
+    if (seen.has(oid)) throw derError(what, v.start, `extension ${oid} appears twice`);
+    seen.add(oid);
+    out.push({ oid, critical, value: ext.content(v) });
+  }
+  return out;
+}
+
+/** basicConstraints content. */
+export function decodeBasicConstraints(v: Uint8Array): BasicConstraints {
+  const what = 'basicConstraints';
+  const seq = single(v, what);
+  let ca = false;
+  let pathLen: number | undefined;
+  if (seq.peekTag() === TAG.BOOLEAN) ca = readBoolean(seq, what);
+  if (seq.peekTag() === TAG.INTEGER) pathLen = readSmallInteger(seq, `${what} pathLenConstraint`);
+  seq.expectEnd(what);
+  return { ca, pathLen };
+}
+
+/** keyUsage content as a bit mask (bit 0 = digitalSignature). */
+export function decodeKeyUsage(v: Uint8Array): number {
+  const what = 'keyUsage';
+  const r = new DerReader(v);
+  const { bits } = readBitString(r, what);
+  r.expectEnd(what);
+  let mask = 0;
+  for (let i = 0; i < bits.length && i < 2; i++) {
+    for (let b = 0; b < 8; b++) if (bits[i]! & (0x80 >> b)) mask |= 1 << (i * 8 + b);
+  }
+  return mask;
+}
+
+/** extKeyUsage content: the purpose OIDs. */
+export function decodeExtKeyUsage(v: Uint8Array): string[] {
+  const what = 'extKeyUsage';
+  const seq = single(v, what);
+  const out: string[] = [];
+  while (!seq.done) out.push(readOid(seq, what));
+  if (out.length === 0) throw derError(what, 0, 'empty extKeyUsage');
+  return out;
+}
+
+/** A key identifier (subjectKeyIdentifier content). */
+export function decodeSubjectKeyId(v: Uint8Array): Uint8Array {
+  const r = new DerReader(v);
+  const el = r.read(TAG.OCTET_STRING, 'subjectKeyIdentifier');
+  r.expectEnd('subjectKeyIdentifier');
+  return r.content(el);
+}
+
+/** authorityKeyIdentifier content: its keyIdentifier, if any. */
+export function decodeAuthorityKeyId(v: Uint8Array): Uint8Array | undefined {
+  const what = 'authorityKeyIdentifier';
+  const seq = single(v, what);
+  let keyId: Uint8Array | undefined;
+  const id = seq.readOptional(0x80, what);
+  if (id) keyId = seq.content(id);
+  seq.readOptional(0xa1, what);
+  seq.readOptional(0x82, what);
+  seq.expectEnd(what);
+  return keyId;
+}
+
+/** GeneralNames content (SAN): one or more names. */
+export function decodeGeneralNames(v: Uint8Array, what = 'subjectAltName'): GeneralName[] {
+  const seq = single(v, what);
+  const out: GeneralName[] = [];
+  while (!seq.done) out.push(readGeneralName(seq, what, false));
+  if (out.length === 0) throw derError(what, 0, 'empty GeneralNames');
+  return out;
+}
+
+function readGeneralName(r: DerReader, what: string, constraint: boolean): GeneralName {
+  const el = r.read(undefined, what);
+  const v = r.content(el);
+  switch (el.tag) {
+    case 0x81:
+      return { type: 'email', value: decodeString(TAG.IA5_STRING, v, `${what} rfc822Name`, el.start) };
+    case 0x82:
+      return { type: 'dns', value: decodeString(TAG.IA5_STRING, v, `${what} dNSName`, el.start) };
+    case 0x86:
+      return { type: 'uri', value: decodeString(TAG.IA5_STRING, v, `${what} URI`, el.start) };
+    case 0x87: {
+      const ok = constraint ? v.length === 8 || v.length === 32 : v.length === 4 || v.length === 16;
+      if (!ok) throw derError(what, el.start, `iPAddress of ${v.length} octets`);
+      return { type: 'ip', value: v };
+    }
+    case 0xa4: {
+      const inner = r.enter(el, what);
+      const name = readName(inner, `${what} directoryName`);
+      inner.expectEnd(what);
+      return { type: 'dn', value: name };
+    }
+    default:
+      if ((el.tag & 0xc0) !== 0x80 || (el.tag & 0x1f) > 8)
+        throw derError(what, el.start, 'bad GeneralName tag');
+      return { type: 'other', tag: el.tag, der: r.raw(el) };
+  }
+}
+
+/** nameConstraints content. */
+export function decodeNameConstraints(v: Uint8Array): NameConstraints {
+  const what = 'nameConstraints';
+  const seq = single(v, what);
+  const readSubtrees = (tag: number): GeneralName[] | undefined => {
+    const el = seq.readOptional(tag, what);
+    if (!el) return undefined;
+    const trees = seq.enter(el, what);
+    const out: GeneralName[] = [];
+    while (!trees.done) {
+      const tree = trees.enterNext(TAG.SEQUENCE, what);
+      out.push(readGeneralName(tree, what, true));
+      // minimum [0] DEFAULT 0 and maximum [1] must be absent in RFC 5280 profiles.
+      if (!tree.done) throw derError(what, tree.pos, 'minimum/maximum in a GeneralSubtree are not supported');
+    }
+    if (out.length === 0) throw derError(what, el.start, 'empty GeneralSubtrees');
+    return out;
+  };
+  const permitted = readSubtrees(0xa0);
+  const excluded = readSubtrees(0xa1);
+  seq.expectEnd(what);
+  if (!permitted && !excluded) throw derError(what, 0, 'nameConstraints with no subtrees');
+  return { permitted, excluded };
+}
+
+function single(v: Uint8Array, what: string): DerReader {
+  const r = new DerReader(v);
+  const seq = r.enterNext(TAG.SEQUENCE, what);
+  r.expectEnd(what);
+  return seq;
+}
+
+/** Well-known extensions decoded from a list. */
+export interface DecodedExtensions {
+  basicConstraints: BasicConstraints | undefined;
+  keyUsage: number | undefined;
+  extKeyUsage: string[] | undefined;
+  subjectAltNames: GeneralName[] | undefined;
+  subjectKeyId: Uint8Array | undefined;
+  authorityKeyId: Uint8Array | undefined;
+  nameConstraints: NameConstraints | undefined;
+}
+
+/** Decodes the extensions l5d-pki understands; malformed ones throw `ERR_DER`. */
+export function decodeKnownExtensions(exts: readonly Extension[]): DecodedExtensions {
+  const out: DecodedExtensions = {
+    basicConstraints: undefined,
+    keyUsage: undefined,
+    extKeyUsage: undefined,
+    subjectAltNames: undefined,
+    subjectKeyId: undefined,
+    authorityKeyId: undefined,
+    nameConstraints: undefined,
+  };
+  for (const e of exts) {
+    switch (e.oid) {
+      case OID.basicConstraints:
+        out.basicConstraints = decodeBasicConstraints(e.value);
+        break;
+      case OID.keyUsage:
+        out.keyUsage = decodeKeyUsage(e.value);
+        break;
+      case OID.extKeyUsage:
+        out.extKeyUsage = decodeExtKeyUsage(e.value);
+        break;
+      case OID.subjectAltName:
+        out.subjectAltNames = decodeGeneralNames(e.value);
+        break;
+      case OID.subjectKeyIdentifier:
+        out.subjectKeyId = decodeSubjectKeyId(e.value);
+        break;
+      case OID.authorityKeyIdentifier:
+        out.authorityKeyId = decodeAuthorityKeyId(e.value);
+        break;
+      case OID.nameConstraints:
+        out.nameConstraints = decodeNameConstraints(e.value);
+        break;
+    }
+  }
+  return out;
+}

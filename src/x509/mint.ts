@@ -1,0 +1,93 @@
+import { cryptoBackend } from '../crypto/backend';
+import { PkiError } from '../errors';
+import type { PrivateKey } from '../keys';
+import { encodePem } from '../pem';
+import { parseCertificate } from './certificate';
+import { ECDSA_WITH_SHA256, encodeCertificate, encodeTbs, type TbsFields } from './encode';
+import type { Certificate } from './types';
+
+/** A source of random bytes, `crypto.getRandomValues` by default. */
+export type RandomSource = (length: number) => Uint8Array;
+
+/** The options every minting function shares. */
+export interface MintOptions {
+  /** The time of issuance; the default is the current time. */
+  readonly now?: Date;
+  /** A fixed serial number (positive), or a function making one. Default: 128 random bits. */
+  readonly serial?: bigint | (() => bigint);
+  /** Randomness for serials (and keys made on the way). Default: `crypto.getRandomValues`. */
+  readonly random?: RandomSource;
+}
+
+/** A certificate as l5d-pki hands it out: parsed, and as DER and PEM. */
+export interface IssuedCertificate {
+  /** The parsed certificate. */
+  readonly certificate: Certificate;
+  /** DER bytes. */
+  readonly der: Uint8Array;
+  /** PEM text (`CERTIFICATE`). */
+  readonly pem: string;
+}
+
+/** `crypto.getRandomValues` as a {@link RandomSource}. */
+export function platformRandom(length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  globalThis.crypto.getRandomValues(out);
+  return out;
+}
+
+/** The serial bytes for a new certificate: given, or 128 random bits with the top bit clear and never zero. */
+export function serialBytes(options: MintOptions): Uint8Array {
+  const s = typeof options.serial === 'function' ? options.serial() : options.serial;
+  if (s !== undefined) {
+    if (typeof s !== 'bigint' || s <= 0n || s >= 1n << 159n) {
+      throw new PkiError('ERR_SERIAL_INVALID', 'serial must be a positive bigint below 2^159 (20 octets)');
+    }
+    let hex = s.toString(16);
+    if (hex.length % 2) hex = `0${hex}`;
+    return Uint8Array.from(hex.match(/../g)!, (h) => Number.parseInt(h, 16));
+  }
+  const bytes = (options.random ?? platformRandom)(16).slice(0, 16);
+  if (bytes.length !== 16) throw new PkiError('ERR_INVALID_ARGUMENT', 'random(16) must return 16 bytes');
+  bytes[0]! &= 0x7f;
+  bytes[0]! |= 0x40; // keeps the full 127-bit width, and so never zero
+  return bytes;
+}
+
+/** Milliseconds truncated to whole seconds, as certificates store time. */
+export function wholeSeconds(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
+/** The issuance time in ms, from `now` or the clock. */
+export function nowMs(options: MintOptions): number {
+  const t = options.now === undefined ? Date.now() : options.now.getTime();
+  if (!Number.isFinite(t)) throw new PkiError('ERR_INVALID_ARGUMENT', '`now` is not a valid date');
+  return t;
+}
+
+/** Checks a lifetime in milliseconds is a positive finite number. */
+export function checkLifetime(lifetime: number, what: string): number {
+  if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime <= 0) {
+    throw new PkiError(
+      'ERR_LIFETIME_INVALID',
+      `${what} must be a positive number of milliseconds, got ${String(lifetime)}`,
+    );
+  }
+  return lifetime;
+}
+
+/** Signs TBS fields with ecdsa-with-SHA256 and returns the certificate in all its forms. */
+export async function signCertificate(
+  fields: Omit<TbsFields, 'signatureAlgorithm'>,
+  key: PrivateKey,
+): Promise<IssuedCertificate> {
+  const tbs = encodeTbs({ ...fields, signatureAlgorithm: ECDSA_WITH_SHA256 });
+  const der = encodeCertificate(tbs, await key.sign(tbs));
+  return { certificate: parseCertificate(der), der, pem: encodePem('CERTIFICATE', der) };
+}
+
+/** The key identifier l5d-pki writes: SHA-256 of the subjectPublicKey bits, first 160 bits (RFC 7093 §2 method 1). */
+export async function keyIdentifier(point: Uint8Array): Promise<Uint8Array> {
+  return (await cryptoBackend().digest('SHA-256', point)).slice(0, 20);
+}

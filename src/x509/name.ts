@@ -1,0 +1,52 @@
+import { type DerReader, decodeString, derError, readOid, TAG } from '../der';
+import { OID } from './oids';
+import type { Name, NameAttribute } from './types';
+
+/** Reads a `Name` (RDNSequence) element from `r`. */
+export function readName(r: DerReader, what: string): Name {
+  const el = r.read(TAG.SEQUENCE, what);
+  const seq = r.enter(el, what);
+  const rdns: NameAttribute[][] = [];
+  let commonName: string | undefined;
+  while (!seq.done) {
+    const set = seq.enterNext(TAG.SET, what);
+    const rdn: NameAttribute[] = [];
+    while (!set.done) {
+      const atv = set.enterNext(TAG.SEQUENCE, what);
+      const oid = readOid(atv, what);
+      const v = atv.read(undefined, what);
+      atv.expectEnd(what);
+      const value = decodeString(v.tag, atv.content(v), what, v.start);
+      if (oid === OID.commonName) commonName = value;
+      rdn.push({ oid, tag: v.tag, value });
+    }
+    if (rdn.length === 0) throw derError(what, el.start, 'empty RelativeDistinguishedName');
+    rdns.push(rdn);
+  }
+  return { der: r.raw(el), rdns, commonName };
+}
+
+const SHORT_NAMES: Readonly<Record<string, string>> = {
+  '2.5.4.3': 'CN',
+  '2.5.4.6': 'C',
+  '2.5.4.7': 'L',
+  '2.5.4.8': 'ST',
+  '2.5.4.10': 'O',
+  '2.5.4.11': 'OU',
+  '0.9.2342.19200300.100.1.25': 'DC',
+  '1.2.840.113549.1.9.1': 'emailAddress',
+};
+
+/**
+ * A name in OpenSSL's one-line order and style, e.g. `CN=identity.linkerd.cluster.local`.
+ *
+ * @example
+ * ```ts
+ * formatName(cert.subject); // 'CN=root.linkerd.cluster.local'
+ * ```
+ */
+export function formatName(name: Name): string {
+  return name.rdns
+    .map((rdn) => rdn.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${a.value}`).join('+'))
+    .join(', ');
+}

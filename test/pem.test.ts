@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { PkiError } from '../src/errors';
+import {
+  base64Decode,
+  base64Encode,
+  base64UrlDecode,
+  base64UrlEncode,
+  decodePem,
+  decodePemBlock,
+  encodePem,
+} from '../src/pem';
+
+const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff);
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof PkiError ? e.code : `not a PkiError: ${String(e)}`;
+  }
+  return undefined;
+}
+
+describe('base64', () => {
+  it('round-trips every length against Node', () => {
+    for (let n = 0; n < 70; n++) {
+      const b = bytes(n);
+      expect(base64Encode(b)).toBe(Buffer.from(b).toString('base64'));
+      expect(base64Decode(base64Encode(b))).toEqual(b);
+      expect(base64UrlEncode(b)).toBe(Buffer.from(b).toString('base64url'));
+      expect(base64UrlDecode(base64UrlEncode(b))).toEqual(b);
+    }
+  });
+
+  it.each(['QQ', 'QQ=', 'Q===', 'QR==', 'QUI*', 'QU I=', 'QUJD\n'])('refuses %j', (s) => {
+    expect(code(() => base64Decode(s))).toBe('ERR_BASE64');
+  });
+});
+
+describe('PEM', () => {
+  const der1 = bytes(100);
+  const der2 = bytes(7);
+
+  it('encodes 64-character lines and decodes several blocks in order', () => {
+    const text = encodePem('CERTIFICATE', der1) + encodePem('PRIVATE KEY', der2);
+    expect(text.split('\n').every((l) => l.length <= 64)).toBe(true);
+    expect(decodePem(text)).toEqual([
+      { label: 'CERTIFICATE', der: der1 },
+      { label: 'PRIVATE KEY', der: der2 },
+    ]);
+  });
+
+  it('accepts CRLF, whitespace around blocks, trailing spaces and explanatory text', () => {
+    const crlf = `  \r\nsubject=CN=x\r\n${encodePem('CERTIFICATE', der1).replace(/\n/g, ' \r\n')}\r\n\r\n`;
+    expect(decodePem(crlf)[0]!.der).toEqual(der1);
+  });
+
+  it('refuses stray characters inside the base64', () => {
+    const bad = encodePem('CERTIFICATE', der1).replace(/\n([A-Za-z])/, '\n$1!');
+    expect(code(() => decodePem(bad))).toBe('ERR_BASE64');
+  });
+
+  it('refuses a missing END, a mismatched END, headers, and no block at all', () => {
+    expect(code(() => decodePem('-----BEGIN CERTIFICATE-----\nAAAA\n'))).toBe('ERR_PEM_INVALID');
+    expect(code(() => decodePem('-----BEGIN CERTIFICATE-----\nAAAA\n-----END X509 CRL-----\n'))).toBe(
+      'ERR_PEM_INVALID',
+    );
+    const encrypted =
+      '-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nAAAA\n-----END EC PRIVATE KEY-----\n';
+    expect(code(() => decodePem(encrypted))).toBe('ERR_PEM_INVALID');
+    expect(code(() => decodePem('hello'))).toBe('ERR_PEM_INVALID');
+  });
+
+  it('checks the label of a single block', () => {
+    const text = encodePem('PUBLIC KEY', der2);
+    expect(decodePemBlock(text, ['PUBLIC KEY']).der).toEqual(der2);
+    expect(code(() => decodePemBlock(text, ['CERTIFICATE']))).toBe('ERR_PEM_LABEL');
+    expect(code(() => decodePemBlock(text + text, ['PUBLIC KEY']))).toBe('ERR_PEM_INVALID');
+  });
+
+  it('refuses oversize input early', () => {
+    expect(code(() => decodePem('A'.repeat((1 << 20) + 1)))).toBe('ERR_INPUT_TOO_LARGE');
+  });
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+import { nodeBackendVite } from './build/node-backend';
+
+export default defineConfig({
+  plugins: [nodeBackendVite],
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
