@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { nodeBackendVite } from './build/node-backend';
+import { nodeBackendVite } from './build/node-backend.ts';
 
 export default defineConfig({
   plugins: [nodeBackendVite],

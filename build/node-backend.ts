@@ -17,7 +17,10 @@ function nodeDefault(path: string, importer: string | undefined): string | undef
 export const nodeBackendEsbuild = {
   name: 'l5d-node-backend',
   setup(build: {
-    onResolve(opts: { filter: RegExp }, cb: (args: { path: string; importer: string }) => { path: string } | undefined): void;
+    onResolve(
+      opts: { filter: RegExp },
+      cb: (args: { path: string; importer: string }) => { path: string } | undefined,
+    ): void;
   }) {
     build.onResolve({ filter: /default$/ }, (args) => {
       const path = nodeDefault(args.path, args.importer);

@@ -1,7 +1,14 @@
 // The quickstart, end to end on the built package: anchor → issuer → proxy key and CSR → leaf.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createCsr, createIssuer, createTrustAnchor, generateKeyPair, issueLeaf, writeBundle } from '../dist/node.js';
+import {
+  createCsr,
+  createIssuer,
+  createTrustAnchor,
+  generateKeyPair,
+  issueLeaf,
+  writeBundle,
+} from '../dist/node.js';
 
 const out = process.argv[2] ?? 'pki-demo';
 mkdirSync(out, { recursive: true });
@@ -27,7 +34,9 @@ const show = (what, c) =>
 show('trust anchor', anchor.certificate);
 show('issuer', issuer.certificate);
 show('leaf', leaf.certificate);
-console.log(`SANs         ${leaf.certificate.subjectAltNames.map((n) => `${n.type.toUpperCase()}:${n.value}`).join(', ')}`);
+console.log(
+  `SANs         ${leaf.certificate.subjectAltNames.map((n) => `${n.type.toUpperCase()}:${n.value}`).join(', ')}`,
+);
 console.log(`\nwrote ca.crt, ca.key, issuer.crt, issuer.key, key.p8, csr.der, leaf.crt to ${out}/`);
 console.log(
   `linkerd install --identity-trust-anchors-file ${join(out, 'ca.crt')} --identity-issuer-certificate-file ${join(out, 'issuer.crt')} --identity-issuer-key-file ${join(out, 'issuer.key')}`,
