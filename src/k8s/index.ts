@@ -1,0 +1,44 @@
+/**
+ * Kubernetes material for Linkerd's PKI: the issuer and trust-anchor Secrets, the trust-roots ConfigMap,
+ * cert-manager resources for issuer rotation, Helm values, and YAML in and out. Every builder returns a
+ * plain object; every reader takes an object or YAML text and refuses wrong kinds or missing fields with
+ * `ERR_MANIFEST_INVALID`.
+ *
+ * @example
+ * ```ts
+ * import { issuerSecret, toYaml, readIssuerSecret } from 'l5d-pki';
+ * const yaml = toYaml(issuerSecret({ certPem, keyPem, caPem }));
+ * readIssuerSecret(yaml); // { certPem, keyPem, caPem }
+ * ```
+ * @module
+ */
+export {
+  type CertManagerCertificate,
+  type CertManagerCertificateOptions,
+  type CertManagerIssuer,
+  type CertManagerIssuerOptions,
+  certManagerCertificate,
+  certManagerIssuer,
+  type IssuerRotationOptions,
+  issuerRotationManifests,
+} from './cert-manager';
+export {
+  readTrustRootsConfigMap,
+  type TrustRootsConfigMap,
+  type TrustRootsConfigMapOptions,
+  trustRootsConfigMap,
+} from './configmap';
+export { type HelmIdentityPems, type HelmIdentityValues, helmValues, readHelmValues } from './helm';
+export type { ObjectMeta } from './manifest';
+export {
+  type IssuerCredentials,
+  type IssuerSecretOptions,
+  issuerSecret,
+  readIssuerSecret,
+  readTrustAnchorSecret,
+  type TlsSecret,
+  type TrustAnchorCredentials,
+  type TrustAnchorSecretOptions,
+  trustAnchorSecret,
+} from './secret';
+export { fromYaml, toYaml } from './yaml';

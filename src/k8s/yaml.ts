@@ -1,0 +1,70 @@
+import { parseAllDocuments, stringify } from 'yaml';
+import { PkiError } from '../errors';
+
+/**
+ * Whether `value` is a plain mapping (not null, not an array).
+ *
+ * @example
+ * ```ts
+ * isRecord({ kind: 'Secret' }); // true
+ * isRecord(['Secret']); // false
+ * ```
+ */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isList(value: object | readonly object[]): value is readonly object[] {
+  return Array.isArray(value);
+}
+
+/**
+ * Serializes one object or several as YAML, several as a multi-document stream separated by `---`.
+ * Long lines are never folded, so base64 and PEM values stay intact; multi-line strings such as PEM
+ * bundles are written as literal blocks.
+ *
+ * @example
+ * ```ts
+ * const text = toYaml([issuerSecret({ certPem, keyPem, caPem }), trustRootsConfigMap({ bundlePem })]);
+ * // 'apiVersion: v1\nkind: Secret\n...\n---\napiVersion: v1\nkind: ConfigMap\n...'
+ * ```
+ */
+export function toYaml(objects: object | readonly object[]): string {
+  const list = isList(objects) ? objects : [objects];
+  return list.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+}
+
+/**
+ * Parses a YAML stream into its documents, skipping empty ones. Every document must be a mapping (a
+ * Kubernetes object or a values file). Aliases are capped, so a "billion laughs" input fails fast.
+ *
+ * @throws {@link PkiError} `ERR_MANIFEST_INVALID` for YAML syntax errors, duplicate keys, or a document that
+ * is not a mapping; `ERR_INVALID_ARGUMENT` for a non-string.
+ * @example
+ * ```ts
+ * fromYaml('kind: Secret\n---\nkind: ConfigMap\n').map((o) => o.kind); // ['Secret', 'ConfigMap']
+ * ```
+ */
+export function fromYaml(text: string): Record<string, unknown>[] {
+  if (typeof text !== 'string') throw new PkiError('ERR_INVALID_ARGUMENT', 'YAML input must be a string');
+  const out: Record<string, unknown>[] = [];
+  parseAllDocuments(text).forEach((doc, i) => {
+    const [error] = doc.errors;
+    if (error !== undefined) {
+      throw new PkiError('ERR_MANIFEST_INVALID', `YAML document ${i + 1}: ${error.message}`, {
+        cause: error,
+      });
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (cause) {
+      throw new PkiError('ERR_MANIFEST_INVALID', `YAML document ${i + 1} cannot be read`, { cause });
+    }
+    if (value === null || value === undefined) return;
+    if (!isRecord(value))
+      throw new PkiError('ERR_MANIFEST_INVALID', `YAML document ${i + 1} is not a mapping`);
+    out.push(value);
+  });
+  return out;
+}

@@ -1,0 +1,42 @@
+/**
+ * Renewal maths: Go durations, linkerd2-proxy's refresh rule, cert-manager's renewal time and spec
+ * validation, and a planner for a whole trust hierarchy. Pure functions: `now` is always an argument.
+ *
+ * @example
+ * ```ts
+ * import { parseDuration, certManagerRenewalTime } from 'l5d-pki';
+ * certManagerRenewalTime({ notBefore, notAfter, renewBefore: parseDuration('25h') });
+ * ```
+ * @module
+ */
+export {
+  CERT_MANAGER_DEFAULT_DURATION_MS,
+  CERT_MANAGER_MIN_DURATION_MS,
+  CERT_MANAGER_MIN_RENEW_BEFORE_MS,
+  type CertManagerRenewalInput,
+  type CertManagerSpecError,
+  type CertManagerSpecInput,
+  type CertManagerSpecRule,
+  type CertManagerSpecValidation,
+  certManagerRenewalTime,
+  validateCertManagerSpec,
+} from './cert-manager';
+export { formatDuration, parseDuration } from './duration';
+export {
+  type CertTimes,
+  formatPlan,
+  type HierarchyPlan,
+  type IssuerRenewal,
+  type PlanEvent,
+  type PlanEventKind,
+  type PlanInput,
+  type PlanWarning,
+  type PlanWarningCode,
+  planHierarchy,
+} from './plan';
+export {
+  PROXY_REFRESH_MAX_MS,
+  PROXY_REFRESH_MIN_MS,
+  type ProxyRefreshOptions,
+  proxyRefreshDelay,
+} from './proxy';
