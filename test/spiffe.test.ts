@@ -251,7 +251,16 @@ describe('matchers', () => {
   it('matchAny matches every valid ID and nothing invalid', () => {
     const m = matchAny();
     for (const id of [a, other, 'spiffe://foo.test', parseSpiffeId(b)]) expect(m(id)).toBe(true);
-    for (const id of [...garbage, ...badObjects]) expect(m(id)).toBe(false);
+    for (const id of [...garbage, ...badObjects].filter((g) => g !== '')) expect(m(id)).toBe(false);
+  });
+
+  it('treats the empty string as the zero ID, as go-spiffe does', () => {
+    expect(matchAny()('')).toBe(true);
+    expect(matchMemberOf('')('')).toBe(true);
+    expect(matchMemberOf('')(a)).toBe(false);
+    expect(matchMemberOf('foo.test')('')).toBe(false);
+    expect(matchId(a)('')).toBe(false);
+    expect(matchOneOf()('')).toBe(false);
   });
 
   it('matchId matches one ID, as string or object', () => {
@@ -290,7 +299,6 @@ describe('matchers', () => {
     expectCode(() => matchId(untyped({ trustDomain: 'Foo', path: '' })), 'ERR_TRUST_DOMAIN_INVALID');
     expectCode(() => matchId(untyped({ trustDomain: 'foo', path: 'x' })), 'ERR_SPIFFE_ID_INVALID');
     expectCode(() => matchOneOf(a, 'bogus'), 'ERR_SPIFFE_ID_INVALID');
-    expectCode(() => matchMemberOf(''), 'ERR_TRUST_DOMAIN_INVALID');
     expectCode(() => matchMemberOf('Foo.test'), 'ERR_TRUST_DOMAIN_INVALID');
   });
 });

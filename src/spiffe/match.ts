@@ -4,7 +4,8 @@ import { parseTrustDomain } from './trust-domain';
 
 /**
  * Decides whether a peer's SPIFFE ID is acceptable. An invalid ID (string or object) never matches; a
- * matcher never throws.
+ * matcher never throws. The empty string stands for go-spiffe's zero ID (no ID at all): only
+ * {@link matchAny} and `matchMemberOf('')` match it, as in go-spiffe.
  *
  * @example
  * ```ts
@@ -14,13 +15,16 @@ import { parseTrustDomain } from './trust-domain';
  */
 export type SpiffeIdMatcher = (id: SpiffeId | string) => boolean;
 
+/** go-spiffe's zero ID (and zero trust domain), as a string. */
+const ZERO_ID = '';
+
 /** The canonical URI of a matcher argument; throws the parse error when it is not a valid SPIFFE ID. */
 function requireId(id: SpiffeId | string): string {
   return typeof id === 'string' ? parseSpiffeId(id).toString() : formatSpiffeId(id.trustDomain, id.path);
 }
 
 /**
- * Matches every valid SPIFFE ID.
+ * Matches every valid SPIFFE ID, and the zero ID `''`.
  *
  * @example
  * ```ts
@@ -29,7 +33,7 @@ function requireId(id: SpiffeId | string): string {
  * ```
  */
 export function matchAny(): SpiffeIdMatcher {
-  return (id) => canonicalSpiffeId(id) !== undefined;
+  return (id) => id === ZERO_ID || canonicalSpiffeId(id) !== undefined;
 }
 
 /**
@@ -69,7 +73,7 @@ export function matchOneOf(...expected: Array<SpiffeId | string>): SpiffeIdMatch
 
 /**
  * Matches every SPIFFE ID in a trust domain. `trustDomain` is read with {@link parseTrustDomain}, so a
- * SPIFFE ID stands for its trust domain.
+ * SPIFFE ID stands for its trust domain; the empty (zero) trust domain matches only the zero ID `''`.
  *
  * @throws {PkiError} `ERR_TRUST_DOMAIN_INVALID` when `trustDomain` is not valid.
  * @example
@@ -81,6 +85,7 @@ export function matchOneOf(...expected: Array<SpiffeId | string>): SpiffeIdMatch
  * ```
  */
 export function matchMemberOf(trustDomain: string): SpiffeIdMatcher {
+  if (trustDomain === ZERO_ID) return (id) => id === ZERO_ID;
   const prefix = SPIFFE_SCHEME + parseTrustDomain(trustDomain);
   return (id) => {
     const uri = canonicalSpiffeId(id);
