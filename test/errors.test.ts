@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES, isPkiError, PkiError } from '../src/errors';
+
+const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+
+describe('error codes', () => {
+  it.each(ERROR_CODES)('%s is documented in docs/errors.md', (code) => {
+    expect(doc).toContain(`| \`${code}\` |`);
+  });
+
+  it('documents no code that does not exist', () => {
+    const documented = [...doc.matchAll(/^\| `(ERR_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
+    expect(documented.filter((c) => !(ERROR_CODES as readonly string[]).includes(c!))).toEqual([]);
+  });
+
+  it('is an Error with a name, a code and a cause', () => {
+    const cause = new Error('inner');
+    const e = new PkiError('ERR_DER', 'bad', { cause });
+    expect(e).toBeInstanceOf(Error);
+    expect(e.name).toBe('PkiError');
+    expect(e.cause).toBe(cause);
+    expect(isPkiError(e)).toBe(true);
+    expect(isPkiError(e, 'ERR_DER')).toBe(true);
+    expect(isPkiError(e, 'ERR_PEM_INVALID')).toBe(false);
+    expect(isPkiError(new Error('x'))).toBe(false);
+  });
+});
