@@ -76,6 +76,7 @@ export async function createTrustAnchor(options: TrustAnchorOptions = {}): Promi
       ],
     },
     key,
+    options,
   );
   return { ...issued, key };
 }

@@ -89,6 +89,7 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
       extensions,
     },
     anchor.key,
+    options,
   );
   const above = 'chain' in anchor ? (anchor as Issuer).chain : [];
   return { ...issued, key, chain: [anchor.certificate, ...above], notAfterCut: wanted > limit };

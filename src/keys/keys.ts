@@ -43,6 +43,20 @@ function validPoint(point: Uint8Array): Uint8Array {
   return point;
 }
 
+/**
+ * The public point stored next to a private scalar, uncompressed. SEC1 allows it compressed
+ * (`openssl ec -conv_form compressed` writes that); a point off the curve is `ERR_KEY_INVALID`.
+ */
+function storedPoint(point: Uint8Array): Uint8Array {
+  try {
+    const p = p256.Point.fromBytes(point);
+    p.assertValidity();
+    return p.toBytes(false);
+  } catch {
+    throw new PkiError('ERR_KEY_INVALID', 'the public key stored with the private key is not a P-256 point');
+  }
+}
+
 /** An ECDSA P-256 public key. */
 export class PublicKey {
   /** Always `P-256`. */
@@ -98,7 +112,7 @@ export class PrivateKey implements SigningKey {
       throw new PkiError('ERR_KEY_INVALID', 'private scalar is out of range for P-256');
     }
     const derived = p256.getPublicKey(scalar, false);
-    if (publicPoint && !sameBytes(publicPoint, derived)) {
+    if (publicPoint && !sameBytes(storedPoint(publicPoint), derived)) {
       throw new PkiError('ERR_KEY_MISMATCH', 'the public key stored with the private key does not match it');
     }
     this.#scalar = scalar.slice();
@@ -139,6 +153,15 @@ export class PrivateKey implements SigningKey {
   /** Signs `data` with ecdsa-with-SHA256; returns the DER signature. */
   sign(data: Uint8Array): Promise<Uint8Array> {
     return cryptoBackend().signP256(this, data);
+  }
+
+  /**
+   * Signs `data` with ecdsa-with-SHA256 and a deterministic nonce (RFC 6979), so the same key and data
+   * always give the same signature. Pure JavaScript (@noble/curves): slower than {@link sign}, for
+   * reproducible output.
+   */
+  signDeterministic(data: Uint8Array): Uint8Array {
+    return p256.sign(data, this.#scalar, { format: 'der', lowS: false });
   }
 
   /** A description without key material. */

@@ -149,6 +149,7 @@ async function mintLeaf(options: LeafOptions, spki: Uint8Array, now: number): Pr
       ],
     },
     issuer.key,
+    options,
   );
   return { ...issued, chain: t.chain, chainPem: issued.pem + t.chainPem, validUntil: new Date(notAfter) };
 }

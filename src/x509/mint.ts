@@ -15,7 +15,10 @@ export interface MintOptions {
   readonly now?: Date;
   /** A fixed serial number (positive), or a function making one. Default: 128 random bits. */
   readonly serial?: bigint | (() => bigint);
-  /** Randomness for serials (and keys made on the way). Default: `crypto.getRandomValues`. */
+  /**
+   * Randomness for serials and keys made on the way. Default: `crypto.getRandomValues`. When given,
+   * signatures use deterministic nonces (RFC 6979) too, so the same inputs give byte-identical output.
+   */
   readonly random?: RandomSource;
 }
 
@@ -77,13 +80,15 @@ export function checkLifetime(lifetime: number, what: string): number {
   return lifetime;
 }
 
-/** Signs TBS fields with ecdsa-with-SHA256 and returns the certificate in all its forms. */
+/** Signs TBS fields with ecdsa-with-SHA256 (deterministically when `options.random` is set) and returns the certificate in all its forms. */
 export async function signCertificate(
   fields: Omit<TbsFields, 'signatureAlgorithm'>,
   key: PrivateKey,
+  options: MintOptions,
 ): Promise<IssuedCertificate> {
   const tbs = encodeTbs({ ...fields, signatureAlgorithm: ECDSA_WITH_SHA256 });
-  const der = encodeCertificate(tbs, await key.sign(tbs));
+  const signature = options.random ? key.signDeterministic(tbs) : await key.sign(tbs);
+  const der = encodeCertificate(tbs, signature);
   return { certificate: parseCertificate(der), der, pem: encodePem('CERTIFICATE', der) };
 }
 
