@@ -10,7 +10,14 @@ import {
 } from '../der';
 import { readName } from './name';
 import { OID } from './oids';
-import type { BasicConstraints, Extension, GeneralName, NameConstraints } from './types';
+import type {
+  AccessDescription,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  Extension,
+  GeneralName,
+  NameConstraints,
+} from './types';
 
 /** Reads the `Extensions` SEQUENCE content, refusing duplicates. */
 export function readExtensions(r: DerReader, what: string): Extension[] {
@@ -75,15 +82,38 @@ export function decodeSubjectKeyId(v: Uint8Array): Uint8Array {
 
 /** authorityKeyIdentifier content: its keyIdentifier, if any. */
 export function decodeAuthorityKeyId(v: Uint8Array): Uint8Array | undefined {
+  return decodeAuthorityKeyIdentifier(v).keyId;
+}
+
+/** authorityKeyIdentifier content, field by field. */
+export function decodeAuthorityKeyIdentifier(v: Uint8Array): AuthorityKeyIdentifier {
   const what = 'authorityKeyIdentifier';
   const seq = single(v, what);
-  let keyId: Uint8Array | undefined;
   const id = seq.readOptional(0x80, what);
-  if (id) keyId = seq.content(id);
-  seq.readOptional(0xa1, what);
-  seq.readOptional(0x82, what);
+  const issuer = seq.readOptional(0xa1, what);
+  const serial = seq.readOptional(0x82, what);
   seq.expectEnd(what);
-  return keyId;
+  return {
+    keyId: id ? seq.content(id) : undefined,
+    hasAuthorityCertIssuer: issuer !== undefined,
+    hasAuthorityCertSerialNumber: serial !== undefined,
+  };
+}
+
+/** authorityInfoAccess content: one or more AccessDescriptions. */
+export function decodeAuthorityInfoAccess(v: Uint8Array): AccessDescription[] {
+  const what = 'authorityInfoAccess';
+  const seq = single(v, what);
+  const out: AccessDescription[] = [];
+  while (!seq.done) {
+    const desc = seq.enterNext(TAG.SEQUENCE, what);
+    const method = readOid(desc, `${what} accessMethod`);
+    const location = readGeneralName(desc, `${what} accessLocation`, false);
+    desc.expectEnd(what);
+    out.push({ method, location });
+  }
+  if (out.length === 0) throw derError(what, 0, 'no AccessDescription');
+  return out;
 }
 
 /** GeneralNames content (SAN): one or more names. */
@@ -116,10 +146,13 @@ function readGeneralName(r: DerReader, what: string, constraint: boolean): Gener
       inner.expectEnd(what);
       return { type: 'dn', value: name };
     }
-    default:
-      if ((el.tag & 0xc0) !== 0x80 || (el.tag & 0x1f) > 8)
-        throw derError(what, el.start, 'bad GeneralName tag');
+    case 0xa0: // otherName
+    case 0xa3: // x400Address
+    case 0xa5: // ediPartyName
+    case 0x88: // registeredID
       return { type: 'other', tag: el.tag, der: r.raw(el) };
+    default:
+      throw derError(what, el.start, `bad GeneralName tag 0x${el.tag.toString(16)}`);
   }
 }
 

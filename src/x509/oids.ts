@@ -2,6 +2,7 @@
 export const OID = {
   // Attribute types
   commonName: '2.5.4.3',
+  emailAddress: '1.2.840.113549.1.9.1',
   // Public keys and curves
   ecPublicKey: '1.2.840.10045.2.1',
   p256: '1.2.840.10045.3.1.7',

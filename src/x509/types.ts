@@ -146,3 +146,21 @@ export interface Certificate {
   /** nameConstraints, when present. */
   readonly nameConstraints: NameConstraints | undefined;
 }
+
+/** authorityKeyIdentifier, with which of its optional fields are present. */
+export interface AuthorityKeyIdentifier {
+  /** keyIdentifier, when present. */
+  readonly keyId: Uint8Array | undefined;
+  /** Whether authorityCertIssuer is present. */
+  readonly hasAuthorityCertIssuer: boolean;
+  /** Whether authorityCertSerialNumber is present. */
+  readonly hasAuthorityCertSerialNumber: boolean;
+}
+
+/** One AccessDescription of an authorityInfoAccess extension. */
+export interface AccessDescription {
+  /** accessMethod OID, e.g. `1.3.6.1.5.5.7.48.2` (caIssuers). */
+  readonly method: string;
+  /** accessLocation. */
+  readonly location: GeneralName;
+}

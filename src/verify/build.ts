@@ -1,0 +1,249 @@
+/**
+ * Path building: a depth-first search from the leaf towards the trust anchors, trying every plausible
+ * issuer (several anchors, re-keyed issuers sharing a name, cross-signed CAs) and backtracking when one
+ * fails, within a {@link Budget} so loops and hostile certificate sets end fast. Every candidate issuer is
+ * checked as RFC 5280 §6.1 would check it on the way down, just in the opposite order.
+ */
+import { latin1, sameBytes } from '../der';
+import { formatName } from '../x509/name';
+import { OID } from '../x509/oids';
+import type { Certificate } from '../x509/types';
+import type { Budget } from './budget';
+import { constrainedNames, nameConstraintsProblem } from './constraints';
+import { signatureAlgorithmProblem } from './policy';
+import { certificateProblem, issuedProblem, issuerProblem, validityProblem } from './profile';
+import { failure, type Problem, problem, type VerifyFailure } from './result';
+import type { TrustStore } from './store';
+
+/**
+ * The TLS role the leaf is verified for; `any` checks no extended key usage.
+ *
+ * @example
+ * ```ts
+ * const usage: Usage = 'client'; // verifying a peer that connected to us
+ * ```
+ */
+export type Usage = 'server' | 'client' | 'any';
+
+/** The extKeyUsage purpose of each role. */
+export const USAGE_OID: Readonly<Record<Usage, string | undefined>> = {
+  server: OID.serverAuth,
+  client: OID.clientAuth,
+  any: undefined,
+};
+
+/** Whether `child`'s signature verifies with `issuer`'s public key. */
+export type SignatureCheck = (child: Certificate, issuer: Certificate) => Promise<boolean>;
+
+/** Everything path building needs besides the leaf. */
+export interface PathContext {
+  readonly store: TrustStore;
+  /** Presented intermediates by subject name (DER as a byte string). */
+  readonly pool: ReadonlyMap<string, readonly Certificate[]>;
+  /** Validation time, milliseconds in whole seconds. */
+  readonly at: number;
+  readonly usage: Usage;
+  /** Most intermediates that are not self-issued; as many self-issued ones are allowed on top. */
+  readonly maxDepth: number;
+  readonly budget: Budget;
+  readonly checkSignature: SignatureCheck;
+}
+
+interface Candidate {
+  readonly cert: Certificate;
+  readonly anchor: boolean;
+}
+
+/** Indexes presented intermediates by subject name for {@link PathContext.pool}. */
+export function poolBySubject(certs: readonly Certificate[]): Map<string, Certificate[]> {
+  const pool = new Map<string, Certificate[]>();
+  for (const cert of certs) {
+    const key = latin1(cert.subject.der);
+    pool.set(key, [...(pool.get(key) ?? []), cert]);
+  }
+  return pool;
+}
+
+/**
+ * A path from `leaf` (already checked on its own) to a trust anchor, leaf first; or the most specific
+ * failure met on the way. A leaf that is itself an anchor is a path of one.
+ */
+export async function buildPath(leaf: Certificate, ctx: PathContext): Promise<Certificate[] | VerifyFailure> {
+  return ctx.store.has(leaf) ? [leaf] : extend([leaf], ctx);
+}
+
+async function extend(path: Certificate[], ctx: PathContext): Promise<Certificate[] | VerifyFailure> {
+  const child = path[path.length - 1]!;
+  const candidates = issuerCandidates(child, path, ctx);
+  if (candidates.length === 0) return failure(unknownIssuer(child, ctx.store), path.length - 1);
+  let best: VerifyFailure | undefined;
+  for (const candidate of candidates) {
+    const found = await issuerFailure(path, candidate, ctx);
+    const outcome =
+      found ?? (candidate.anchor ? [...path, candidate.cert] : await extend([...path, candidate.cert], ctx));
+    if (Array.isArray(outcome) || outcome.code === 'BUDGET_EXCEEDED') return outcome;
+    if (best === undefined || outcome.certIndex > best.certIndex) best = outcome;
+  }
+  return best!;
+}
+
+/**
+ * Anchors and presented certificates named as `child`'s issuer, not already on the path: the likeliest
+ * first (authorityKeyIdentifier equal to the candidate's subjectKeyIdentifier, then unknown, then
+ * different), anchors before presented certificates within each group.
+ */
+function issuerCandidates(child: Certificate, path: readonly Certificate[], ctx: PathContext): Candidate[] {
+  const anchors = ctx.store.bySubject(child.issuer.der).map((cert) => ({ cert, anchor: true }));
+  const presented = (ctx.pool.get(latin1(child.issuer.der)) ?? [])
+    .filter((cert) => !ctx.store.has(cert) && !path.some((p) => sameBytes(p.der, cert.der)))
+    .map((cert) => ({ cert, anchor: false }));
+  const rank = (c: Candidate) => likeliness(child.authorityKeyId, c.cert.subjectKeyId);
+  return [...anchors, ...presented].sort((a, b) => rank(a) - rank(b));
+}
+
+function likeliness(authorityKeyId: Uint8Array | undefined, subjectKeyId: Uint8Array | undefined): number {
+  if (!authorityKeyId || !subjectKeyId) return 1;
+  return sameBytes(authorityKeyId, subjectKeyId) ? 0 : 2;
+}
+
+function unknownIssuer(child: Certificate, store: TrustStore): Problem {
+  const issuer = `no trust anchor or presented certificate is named "${formatName(child.issuer)}"`;
+  const byKey = child.authorityKeyId ? store.bySubjectKeyId(child.authorityKeyId) : [];
+  const hint =
+    byKey.length > 0 ? ` (anchor "${formatName(byKey[0]!.subject)}" has the key, under another name)` : '';
+  return problem('UNKNOWN_ISSUER', `${issuer}${hint}`);
+}
+
+/** Why `issuer` cannot be the issuer of the last certificate of `path`, or `undefined` when it can. */
+async function issuerFailure(
+  path: readonly Certificate[],
+  candidate: Candidate,
+  ctx: PathContext,
+): Promise<VerifyFailure | undefined> {
+  const spent = ctx.budget.candidate();
+  if (spent) return failure(spent, -1);
+  const child = path[path.length - 1]!;
+  const issuer = candidate.cert;
+  const index = path.length;
+  const own = depthProblem(path, ctx.maxDepth) ?? issuerStateProblem(candidate, path, ctx);
+  if (own) return failure(own, index);
+  const algorithm = signatureAlgorithmProblem(child.signatureAlgorithm, issuer.publicKey);
+  if (algorithm) return failure(algorithm, index - 1);
+  return (
+    (await signatureFailure(child, issuer, index - 1, ctx)) ??
+    nameConstraintFailure(path, issuer, ctx) ??
+    (await rootKeyIdFailure(issuer, index, ctx))
+  );
+}
+
+/** Counts the intermediates of `path` (everything but the leaf): self-issued and others. */
+function intermediates(path: readonly Certificate[]): { selfIssued: number; other: number } {
+  const selfIssued = path.slice(1).filter((c) => c.selfIssued).length;
+  return { selfIssued, other: path.length - 1 - selfIssued };
+}
+
+function depthProblem(path: readonly Certificate[], maxDepth: number): Problem | undefined {
+  const { selfIssued, other } = intermediates(path);
+  if (other <= maxDepth && selfIssued <= maxDepth) return undefined;
+  return problem('DEPTH_EXCEEDED', `more than ${maxDepth} intermediate certificates`);
+}
+
+/** The checks of a candidate issuer that need no signature. */
+function issuerStateProblem(
+  candidate: Candidate,
+  path: readonly Certificate[],
+  ctx: PathContext,
+): Problem | undefined {
+  const issuer = candidate.cert;
+  return (
+    validityProblem(issuer, ctx.at) ??
+    certificateProblem(issuer) ??
+    (candidate.anchor ? undefined : issuedProblem(issuer)) ??
+    issuerProblem(issuer) ??
+    pathLenProblem(issuer, intermediates(path).other) ??
+    caUsageProblem(issuer, ctx.usage)
+  );
+}
+
+/** RFC 5280 §4.2.1.9: self-issued intermediates do not count towards pathLenConstraint. */
+function pathLenProblem(issuer: Certificate, below: number): Problem | undefined {
+  const pathLen = issuer.basicConstraints?.pathLen;
+  if (pathLen === undefined || below <= pathLen) return undefined;
+  return problem(
+    'PATH_LEN_EXCEEDED',
+    `pathLenConstraint ${pathLen} allows fewer intermediates than the ${below} below`,
+  );
+}
+
+/** A CA's extKeyUsage, when present, restricts what it may issue for (as Go and pyca/cryptography do). */
+function caUsageProblem(issuer: Certificate, usage: Usage): Problem | undefined {
+  const wanted = USAGE_OID[usage];
+  const ekus = issuer.extKeyUsage;
+  if (
+    wanted === undefined ||
+    ekus === undefined ||
+    ekus.includes(wanted) ||
+    ekus.includes(OID.anyExtendedKeyUsage)
+  ) {
+    return undefined;
+  }
+  return problem('EXT_KEY_USAGE', `CA extKeyUsage does not allow ${usage} certificates`);
+}
+
+async function signatureFailure(
+  child: Certificate,
+  issuer: Certificate,
+  childIndex: number,
+  ctx: PathContext,
+): Promise<VerifyFailure | undefined> {
+  const spent = ctx.budget.signature();
+  if (spent) return failure(spent, -1);
+  if (await ctx.checkSignature(child, issuer)) return undefined;
+  return failure(
+    problem('BAD_SIGNATURE', `signature does not verify with the key of "${formatName(issuer.subject)}"`),
+    childIndex,
+  );
+}
+
+/**
+ * `issuer`'s name constraints against every certificate below it that they apply to: the leaf and the
+ * intermediates that are not self-issued (RFC 5280 §4.2.1.10).
+ */
+function nameConstraintFailure(
+  path: readonly Certificate[],
+  issuer: Certificate,
+  ctx: PathContext,
+): VerifyFailure | undefined {
+  const nc = issuer.nameConstraints;
+  if (!nc) return undefined;
+  for (const [i, cert] of path.entries()) {
+    if (i > 0 && cert.selfIssued) continue;
+    const found = nameConstraintsProblem(nc, constrainedNames(cert), ctx.budget);
+    if (found) return failure(found, found.code === 'BUDGET_EXCEEDED' ? -1 : i);
+  }
+  return undefined;
+}
+
+/**
+ * A self-signed CA's authorityKeyIdentifier, when present, must name its own key (CA/B Forum BR
+ * 7.1.2.1.3). Only a self-issued issuer whose identifiers differ needs the signature check that tells
+ * "self-signed" from "re-keyed under the same name".
+ */
+async function rootKeyIdFailure(
+  issuer: Certificate,
+  index: number,
+  ctx: PathContext,
+): Promise<VerifyFailure | undefined> {
+  const { authorityKeyId, subjectKeyId } = issuer;
+  if (!issuer.selfIssued || !authorityKeyId || !subjectKeyId || sameBytes(authorityKeyId, subjectKeyId)) {
+    return undefined;
+  }
+  if (signatureAlgorithmProblem(issuer.signatureAlgorithm, issuer.publicKey)) return undefined;
+  const spent = ctx.budget.signature();
+  if (spent) return failure(spent, -1);
+  if (!(await ctx.checkSignature(issuer, issuer))) return undefined;
+  return failure(
+    problem('PROFILE_VIOLATION', 'self-signed CA whose authorityKeyIdentifier is not its own key'),
+    index,
+  );
+}

@@ -1,0 +1,241 @@
+import { cryptoBackend } from '../crypto/backend';
+import { isPkiError, PkiError } from '../errors';
+import { decodePem } from '../pem';
+import { isValidSpiffeId } from '../spiffe';
+import type { Certificate } from '../x509/types';
+import { Budget, type VerifyBudget } from './budget';
+import { buildPath, poolBySubject, type SignatureCheck, USAGE_OID, type Usage } from './build';
+import { commonNameProblem } from './common-name';
+import { formatReferenceName, sansMatch } from './names';
+import { certificateProblem, issuedProblem, leafProblem, validityProblem } from './profile';
+import {
+  failure,
+  type Problem,
+  problem,
+  type VerifiedIdentity,
+  type VerifyFailure,
+  type VerifyResult,
+  type VerifySuccess,
+} from './result';
+import { type Limits, type Request, resolveLimits, resolveRequest } from './settings';
+import {
+  type CertificateInput,
+  createTrustStore,
+  type TrustBundleInput,
+  type TrustStore,
+  toCertificate,
+} from './store';
+
+/**
+ * Most intermediates a verification looks at; longer chains fail with `BUDGET_EXCEEDED`.
+ *
+ * @example
+ * ```ts
+ * if (presented.length > MAX_INTERMEDIATES) console.warn('the peer sent an oversized chain');
+ * ```
+ */
+export const MAX_INTERMEDIATES = 256;
+
+/**
+ * Options of {@link verifyChain}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifyChainOptions = { leaf: peerPem, intermediates: [issuerPem], bundle: anchorsPem };
+ * ```
+ */
+export interface VerifyChainOptions {
+  /** The certificate to verify: parsed, DER or PEM (one certificate). */
+  readonly leaf: CertificateInput;
+  /**
+   * Certificates that may help reach an anchor, in any order (a PEM string may hold several). Ones that do
+   * not parse are ignored.
+   */
+  readonly intermediates?: readonly CertificateInput[];
+  /** The trust anchors. */
+  readonly bundle: TrustBundleInput;
+  /** The validation time; default: now. */
+  readonly at?: Date;
+  /**
+   * The TLS role: `server` or `client` require that extended key usage in the leaf (when it has an
+   * extKeyUsage; anyExtendedKeyUsage does not count) and allow CAs with an extKeyUsage only when it lists
+   * the role or anyExtendedKeyUsage. Default `any`: no extended key usage checks.
+   */
+  readonly usage?: Usage;
+  /**
+   * A name the leaf must carry in its subjectAltName: a DNS name (wildcard SANs match one leftmost label,
+   * case-insensitively), an IP address (exact bytes), or a URI such as a `spiffe://` ID (exact text).
+   * The subject common name is never used.
+   */
+  readonly name?: string;
+  /** Most intermediates that are not self-issued (default 8); as many self-issued ones may come on top. */
+  readonly maxDepth?: number;
+  /** Work limits against hostile chains. */
+  readonly budget?: VerifyBudget;
+}
+
+/**
+ * Validates a certificate path per RFC 5280 §6 from `leaf` to one of the trust anchors in `bundle`,
+ * building it from `intermediates` (several anchors, issuers sharing a name, cross-signed CAs are all
+ * tried). Every certificate on the path, anchor included, must be valid at `at` and meet the RFC 5280
+ * profile x509-limbo checks (v3, positive serial, no unprocessed critical extension, CA issuers with
+ * critical basicConstraints, keyCertSign and a subjectKeyIdentifier, authorityKeyIdentifier on all but
+ * self-issued certificates, pathLenConstraint, name constraints, extended key usage) and the algorithm
+ * policy (ECDSA P-256/P-384, RSA 2048+; SHA-256/384/512; no SHA-1, no Ed25519).
+ *
+ * An invalid chain is a result (`ok: false` with a stable `code`), never an exception; only misuse throws
+ * `PkiError`: an empty or unparseable bundle (`ERR_BUNDLE_EMPTY`, `ERR_BUNDLE_INVALID`) or invalid options
+ * (`ERR_INVALID_ARGUMENT`). An unparseable leaf gives `MALFORMED`.
+ *
+ * @example
+ * ```ts
+ * const result = await verifyChain({
+ *   leaf: peerPem,
+ *   intermediates: [issuerPem],
+ *   bundle: trustAnchorsPem,
+ *   name: 'web.emojivoto.serviceaccount.identity.linkerd.cluster.local',
+ * });
+ * if (result.ok) console.log(result.identity.dns, result.validUntil);
+ * else console.log(result.code, result.reason);
+ * ```
+ */
+export async function verifyChain(options: VerifyChainOptions): Promise<VerifyResult> {
+  return verifyWith(
+    createTrustStore(options.bundle),
+    options,
+    resolveLimits(options),
+    toCertificate,
+    checkSignatureWithBackend,
+  );
+}
+
+/** A signature check straight through the crypto backend. */
+export const checkSignatureWithBackend: SignatureCheck = (child, issuer) =>
+  cryptoBackend().verify(child.signatureAlgorithm, issuer.publicKey, child.signature, child.tbs);
+
+/**
+ * One verification's inputs, as {@link Verifier.verify} takes them (the anchors and limits are the
+ * verifier's).
+ *
+ * @example
+ * ```ts
+ * const input: ChainInput = { leaf: peerDer, intermediates: [issuerDer], usage: 'client' };
+ * ```
+ */
+export interface ChainInput {
+  readonly leaf: CertificateInput;
+  readonly intermediates?: readonly CertificateInput[];
+  readonly at?: Date;
+  readonly usage?: Usage;
+  readonly name?: string;
+}
+
+/**
+ * Verifies `input` against `store`: the shared engine of {@link verifyChain} and the `Verifier`, which
+ * brings its own certificate cache (`resolve`) and signature memo (`checkSignature`).
+ */
+export async function verifyWith(
+  store: TrustStore,
+  input: ChainInput,
+  limits: Limits,
+  resolve: (input: Certificate | Uint8Array) => Certificate,
+  checkSignature: SignatureCheck,
+): Promise<VerifyResult> {
+  const request = resolveRequest(input);
+  const leaf = parseInput(input.leaf, 0, 'leaf');
+  if ('ok' in leaf) return leaf;
+  const leafCheck = leafChecks(leaf, request);
+  if (leafCheck) return failure(leafCheck, 0);
+  const presented = presentedDer(input.intermediates ?? []);
+  if (presented.length > MAX_INTERMEDIATES) {
+    return failure(problem('BUDGET_EXCEEDED', `more than ${MAX_INTERMEDIATES} intermediates`), -1);
+  }
+  const path = await buildPath(leaf, {
+    store,
+    pool: poolBySubject(presented.flatMap((c) => parsedOrNothing(() => [resolve(c)]))),
+    at: request.at,
+    usage: request.usage,
+    maxDepth: limits.maxDepth,
+    budget: new Budget(limits.budget),
+    checkSignature,
+  });
+  return Array.isArray(path) ? success(path) : path;
+}
+
+/**
+ * `input` parsed, or `MALFORMED` (about the certificate at `index`) when it does not parse. Inputs of the
+ * wrong type are misuse and throw.
+ */
+export function parseInput(
+  input: CertificateInput,
+  index: number,
+  what: string,
+): Certificate | VerifyFailure {
+  try {
+    return toCertificate(input);
+  } catch (e) {
+    if (!isPkiError(e) || e.code === 'ERR_INVALID_ARGUMENT') throw e;
+    return failure(problem('MALFORMED', `${what}: ${e.message}`), index);
+  }
+}
+
+/** The checks of the leaf on its own: validity, profile, usage and name. */
+function leafChecks(leaf: Certificate, request: Request): Problem | undefined {
+  return (
+    validityProblem(leaf, request.at) ??
+    certificateProblem(leaf) ??
+    issuedProblem(leaf) ??
+    leafProblem(leaf) ??
+    leafUsageProblem(leaf, request.usage) ??
+    (request.usage === 'server' ? commonNameProblem(leaf) : undefined) ??
+    leafNameProblem(leaf, request)
+  );
+}
+
+/** A leaf's extKeyUsage, when present, must list the role (rustls-webpki: anyExtendedKeyUsage is not enough). */
+function leafUsageProblem(leaf: Certificate, usage: Usage): Problem | undefined {
+  const wanted = USAGE_OID[usage];
+  if (wanted === undefined || leaf.extKeyUsage === undefined || leaf.extKeyUsage.includes(wanted))
+    return undefined;
+  return problem('EXT_KEY_USAGE', `leaf extKeyUsage does not allow ${usage} authentication`);
+}
+
+function leafNameProblem(leaf: Certificate, request: Request): Problem | undefined {
+  const name = request.name;
+  if (name === undefined || sansMatch(leaf.subjectAltNames, name)) return undefined;
+  return problem('NAME_MISMATCH', `leaf subjectAltName does not match "${formatReferenceName(name)}"`);
+}
+
+/** The presented certificates, PEM strings split into their CERTIFICATE blocks (unreadable text is skipped). */
+function presentedDer(inputs: readonly CertificateInput[]): (Certificate | Uint8Array)[] {
+  if (!Array.isArray(inputs)) throw new PkiError('ERR_INVALID_ARGUMENT', 'intermediates must be an array');
+  return inputs.flatMap((input) =>
+    typeof input === 'string'
+      ? parsedOrNothing(() => decodePem(input).flatMap((b) => (b.label === 'CERTIFICATE' ? [b.der] : [])))
+      : [input],
+  );
+}
+
+/** `parse()`, or nothing when it throws a `PkiError` (a presented certificate that cannot help). */
+function parsedOrNothing<T>(parse: () => T[]): T[] {
+  try {
+    return parse();
+  } catch (e) {
+    if (isPkiError(e) && e.code !== 'ERR_INVALID_ARGUMENT') return [];
+    throw e;
+  }
+}
+
+function success(path: readonly Certificate[]): VerifySuccess {
+  const validUntil = new Date(Math.min(...path.map((c) => c.notAfter.getTime())));
+  return { ok: true, path, identity: identityOf(path[0]!), validUntil };
+}
+
+/** The DNS SANs and the SPIFFE ID (a sole `spiffe://` URI SAN) of a leaf. */
+export function identityOf(leaf: Certificate): VerifiedIdentity {
+  const sans = leaf.subjectAltNames ?? [];
+  const dns = sans.flatMap((s) => (s.type === 'dns' ? [s.value] : []));
+  const uris = sans.flatMap((s) => (s.type === 'uri' ? [s.value] : []));
+  const spiffeId = uris.length === 1 && isValidSpiffeId(uris[0]) ? uris[0] : undefined;
+  return { ...(dns.length > 0 ? { dns } : {}), ...(spiffeId !== undefined ? { spiffeId } : {}) };
+}

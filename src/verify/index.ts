@@ -1,0 +1,16 @@
+export type { VerifyBudget } from './budget';
+export type { Usage } from './build';
+export { type ChainInput, MAX_INTERMEDIATES, type VerifyChainOptions, verifyChain } from './chain';
+export { type LinkerdPeerOptions, verifyLinkerdPeer } from './linkerd';
+export {
+  VERIFY_FAILURE_CODES,
+  type VerifiedIdentity,
+  type VerifyFailure,
+  type VerifyFailureCode,
+  type VerifyResult,
+  type VerifySuccess,
+} from './result';
+export { DEFAULT_MAX_DEPTH } from './settings';
+export { type CertificateInput, createTrustStore, type TrustBundleInput, TrustStore } from './store';
+export { type SvidVerifyResult, type VerifySvidOptions, verifySvid } from './svid';
+export { DEFAULT_MAX_CACHE_ENTRIES, Verifier, type VerifierOptions } from './verifier';

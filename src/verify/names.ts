@@ -1,0 +1,82 @@
+import { sameBytes } from '../der';
+import { PkiError } from '../errors';
+import type { GeneralName } from '../x509/types';
+import { formatIpAddress, parseIpAddress } from './ip';
+
+/**
+ * The name a caller expects the leaf to carry, classified: an IP address literal, a URI (any text with a
+ * `scheme://`, e.g. a `spiffe://` ID), or a DNS name.
+ */
+export type ReferenceName =
+  | { readonly type: 'dns'; readonly value: string }
+  | { readonly type: 'ip'; readonly value: Uint8Array }
+  | { readonly type: 'uri'; readonly value: string };
+
+const URI_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+const DIGITS_AND_DOTS = /^[0-9.]+$/;
+const LDH_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
+/** Reference names may hold underscores (rustls-webpki allows them); certificate names may not. */
+const REFERENCE_LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i;
+
+/**
+ * Classifies `name` (see {@link ReferenceName}). Throws `ERR_INVALID_ARGUMENT` for text that is none of
+ * them, e.g. `*.example.com` or `192.168.001.001`: a caller's mistake, not a verification failure.
+ */
+export function parseReferenceName(name: string): ReferenceName {
+  if (typeof name !== 'string') throw new PkiError('ERR_INVALID_ARGUMENT', 'name must be a string');
+  if (URI_SCHEME.test(name)) return { type: 'uri', value: name };
+  const ip = parseIpAddress(name);
+  if (ip) return { type: 'ip', value: ip };
+  if (isHostname(name, REFERENCE_LABEL)) return { type: 'dns', value: name.toLowerCase() };
+  throw new PkiError(
+    'ERR_INVALID_ARGUMENT',
+    `name ${JSON.stringify(name)} is not a DNS name, an IP address or a URI`,
+  );
+}
+
+/**
+ * Whether `name` is a DNS name of labels matching `label`, at most 253 characters, with no trailing dot,
+ * and not all digits and dots (text that reads as an IPv4 address is never a host name).
+ */
+function isHostname(name: string, label: RegExp): boolean {
+  if (name.length === 0 || name.length > 253 || DIGITS_AND_DOTS.test(name)) return false;
+  return name.split('.').every((l) => label.test(l));
+}
+
+/** Whether `name` is a DNS name in preferred name syntax (RFC 1034 §3.5 as relaxed by RFC 1123 §2.1). */
+export function isDnsName(name: string): boolean {
+  return isHostname(name, LDH_LABEL);
+}
+
+/** Whether `pattern` is a valid dNSName SAN: a DNS name, or `*.` followed by one (RFC 6125 §6.4.3). */
+export function isDnsPattern(pattern: string): boolean {
+  return isDnsName(pattern.startsWith('*.') ? pattern.slice(2) : pattern);
+}
+
+/**
+ * Whether the dNSName SAN `pattern` matches the (lowercase) DNS name `name`: equal ignoring case, or a
+ * `*.` wildcard standing for exactly one whole leftmost label. Invalid patterns match nothing.
+ */
+export function dnsPatternMatches(pattern: string, name: string): boolean {
+  if (!isDnsPattern(pattern)) return false;
+  const p = pattern.toLowerCase();
+  if (!p.startsWith('*.')) return p === name;
+  const dot = name.indexOf('.');
+  return dot > 0 && name.slice(dot + 1) === p.slice(2);
+}
+
+/** Whether some SAN of the leaf matches `ref` (DNS with wildcards, IP by exact bytes, URI by exact text). */
+export function sansMatch(sans: readonly GeneralName[] | undefined, ref: ReferenceName): boolean {
+  return (sans ?? []).some((san) => sanMatches(san, ref));
+}
+
+function sanMatches(san: GeneralName, ref: ReferenceName): boolean {
+  if (ref.type === 'dns') return san.type === 'dns' && dnsPatternMatches(san.value, ref.value);
+  if (ref.type === 'ip') return san.type === 'ip' && sameBytes(san.value, ref.value);
+  return san.type === 'uri' && san.value === ref.value;
+}
+
+/** `ref` as readable text. */
+export function formatReferenceName(ref: ReferenceName): string {
+  return ref.type === 'ip' ? formatIpAddress(ref.value) : ref.value;
+}

@@ -1,0 +1,184 @@
+/**
+ * Checks on a single certificate, by the role it plays on a path. These are the RFC 5280 profile rules
+ * x509-limbo holds validators to (with the CA/Browser Forum's stricter readings where RFC 5280 leaves
+ * room), plus l5d-pki's algorithm policy. Results are memoized per certificate object and role.
+ */
+import { decodeAuthorityInfoAccess, decodeAuthorityKeyIdentifier } from '../x509/extensions';
+import { OID } from '../x509/oids';
+import { type Certificate, type Extension, KeyUsage } from '../x509/types';
+import { keyProblem } from './policy';
+import { type Problem, problem } from './result';
+
+/** Largest serial number value RFC 5280 §4.1.2.2 allows, in octets. */
+const MAX_SERIAL_OCTETS = 20;
+
+/** Extensions whose content path validation processes; any other critical extension is refused. */
+const PROCESSED: ReadonlySet<string> = new Set([
+  OID.basicConstraints,
+  OID.keyUsage,
+  OID.extKeyUsage,
+  OID.subjectAltName,
+  OID.nameConstraints,
+]);
+
+/** Extensions RFC 5280 requires to be non-critical. */
+const NEVER_CRITICAL: Readonly<Record<string, string>> = {
+  [OID.authorityKeyIdentifier]: 'authorityKeyIdentifier',
+  [OID.subjectKeyIdentifier]: 'subjectKeyIdentifier',
+  [OID.authorityInfoAccess]: 'authorityInfoAccess',
+};
+
+type Check = (cert: Certificate) => Problem | undefined;
+
+/** `check`, memoized per certificate object (certificates are immutable). */
+function memoized(check: Check): Check {
+  const memo = new WeakMap<Certificate, Problem | null>();
+  return (cert) => {
+    let found = memo.get(cert);
+    if (found === undefined) {
+      found = check(cert) ?? null;
+      memo.set(cert, found);
+    }
+    return found ?? undefined;
+  };
+}
+
+/**
+ * Why `cert` may not appear anywhere on a path, trust anchors included: not v3, an empty issuer, an
+ * unprocessed critical extension, a misused extension, keyUsage and basicConstraints that contradict
+ * each other, or a refused public key.
+ */
+export const certificateProblem: Check = memoized(
+  (cert) =>
+    formatProblem(cert) ??
+    cert.extensions.map(extensionProblem).find((p) => p !== undefined) ??
+    caConsistencyProblem(cert) ??
+    keyProblem(cert.publicKey),
+);
+
+function formatProblem(cert: Certificate): Problem | undefined {
+  if (cert.version !== 3)
+    return problem('PROFILE_VIOLATION', `X.509 v${cert.version} certificate (v3 required)`);
+  if (cert.issuer.rdns.length === 0) return problem('PROFILE_VIOLATION', 'empty issuer name');
+  return undefined;
+}
+
+/**
+ * Why `cert`, a certificate on the path that is not a trust anchor, breaks what RFC 5280 asks of issued
+ * certificates: a serial number that is a positive integer of at most 20 octets, and an
+ * authorityKeyIdentifier keyIdentifier unless self-issued. Anchors are configured rather than issued to
+ * the verifier, and widely trusted roots break both rules (serial 0, cross-signed roots without one).
+ */
+export const issuedProblem: Check = memoized((cert) => {
+  const serial = cert.serialNumber;
+  if (serial[0]! & 0x80) return problem('PROFILE_VIOLATION', 'negative serial number');
+  const value = serial[0] === 0 ? serial.subarray(1) : serial;
+  if (value.length === 0) return problem('PROFILE_VIOLATION', 'serial number zero');
+  if (value.length > MAX_SERIAL_OCTETS) {
+    return problem(
+      'PROFILE_VIOLATION',
+      `serial number of ${value.length} octets (at most ${MAX_SERIAL_OCTETS})`,
+    );
+  }
+  if (cert.selfIssued || cert.authorityKeyId) return undefined;
+  return problem(
+    'PROFILE_VIOLATION',
+    'no authorityKeyIdentifier keyIdentifier (only self-issued certificates may omit it)',
+  );
+});
+
+function extensionProblem(ext: Extension): Problem | undefined {
+  const neverCritical = NEVER_CRITICAL[ext.oid];
+  if (neverCritical !== undefined) {
+    if (ext.critical) return problem('PROFILE_VIOLATION', `${neverCritical} must not be critical`);
+    return ext.oid === OID.authorityInfoAccess ? authorityInfoAccessProblem(ext) : undefined;
+  }
+  if (ext.oid === OID.policyConstraints && !ext.critical) {
+    return problem('PROFILE_VIOLATION', 'policyConstraints must be critical');
+  }
+  if (ext.critical && !PROCESSED.has(ext.oid)) {
+    return problem('UNKNOWN_CRITICAL_EXTENSION', `critical extension ${ext.oid} is not supported`);
+  }
+  return undefined;
+}
+
+function authorityInfoAccessProblem(ext: Extension): Problem | undefined {
+  try {
+    decodeAuthorityInfoAccess(ext.value);
+    return undefined;
+  } catch {
+    return problem('MALFORMED', 'malformed authorityInfoAccess');
+  }
+}
+
+function caConsistencyProblem(cert: Certificate): Problem | undefined {
+  const ca = cert.basicConstraints?.ca === true;
+  if (!ca && cert.basicConstraints?.pathLen !== undefined) {
+    return problem('PROFILE_VIOLATION', 'pathLenConstraint in a certificate that is not a CA');
+  }
+  const ku = cert.keyUsage;
+  if (ku === undefined) return undefined;
+  if (!ca && ku & KeyUsage.keyCertSign)
+    return problem('KEY_USAGE', 'keyCertSign in a certificate that is not a CA');
+  if (ca && !(ku & KeyUsage.keyCertSign))
+    return problem('KEY_USAGE', 'CA certificate whose keyUsage lacks keyCertSign');
+  return undefined;
+}
+
+/**
+ * Why `cert` may not be the leaf (rules RFC 5280 and the CA/B Forum set for end entities): name
+ * constraints outside a CA, and a subjectAltName whose criticality contradicts the subject (critical
+ * exactly when the subject is empty).
+ */
+export const leafProblem: Check = memoized((cert) => {
+  if (cert.nameConstraints && cert.basicConstraints?.ca !== true) {
+    return problem('PROFILE_VIOLATION', 'nameConstraints in a certificate that is not a CA');
+  }
+  const san = cert.extensions.find((e) => e.oid === OID.subjectAltName);
+  const emptySubject = cert.subject.rdns.length === 0;
+  if (emptySubject && !san?.critical) {
+    return problem('PROFILE_VIOLATION', 'empty subject without a critical subjectAltName');
+  }
+  if (!emptySubject && san?.critical)
+    return problem('PROFILE_VIOLATION', 'critical subjectAltName with a subject');
+  return undefined;
+});
+
+/**
+ * Why `cert` may not issue another certificate on the path: it must be a CA (basicConstraints present,
+ * critical, cA true) with keyUsage keyCertSign, a non-empty subject and a subjectKeyIdentifier; an
+ * authorityKeyIdentifier, if any, must hold a keyIdentifier and nothing else.
+ */
+export const issuerProblem: Check = memoized((cert) => {
+  const bc = cert.extensions.find((e) => e.oid === OID.basicConstraints);
+  if (!bc || !cert.basicConstraints?.ca)
+    return problem('NOT_A_CA', 'not a CA certificate (basicConstraints cA)');
+  if (!bc.critical) return problem('NOT_A_CA', 'basicConstraints of a CA certificate must be critical');
+  if (cert.keyUsage === undefined) return problem('KEY_USAGE', 'CA certificate without keyUsage');
+  if (cert.subject.rdns.length === 0)
+    return problem('PROFILE_VIOLATION', 'CA certificate with an empty subject');
+  if (!cert.subjectKeyId) return problem('PROFILE_VIOLATION', 'CA certificate without subjectKeyIdentifier');
+  const aki = cert.extensions.find((e) => e.oid === OID.authorityKeyIdentifier);
+  return aki ? caAuthorityKeyIdProblem(aki) : undefined;
+});
+
+function caAuthorityKeyIdProblem(ext: Extension): Problem | undefined {
+  const aki = decodeAuthorityKeyIdentifier(ext.value);
+  if (!aki.keyId) return problem('PROFILE_VIOLATION', 'authorityKeyIdentifier of a CA without keyIdentifier');
+  if (aki.hasAuthorityCertIssuer || aki.hasAuthorityCertSerialNumber) {
+    return problem(
+      'PROFILE_VIOLATION',
+      'authorityKeyIdentifier of a CA with authorityCertIssuer or serial number',
+    );
+  }
+  return undefined;
+}
+
+/** `EXPIRED` or `NOT_YET_VALID` unless `cert` is valid at `at` (milliseconds, whole seconds). */
+export function validityProblem(cert: Certificate, at: number): Problem | undefined {
+  if (at < cert.notBefore.getTime()) {
+    return problem('NOT_YET_VALID', `not valid before ${cert.notBefore.toISOString()}`);
+  }
+  if (at > cert.notAfter.getTime()) return problem('EXPIRED', `expired at ${cert.notAfter.toISOString()}`);
+  return undefined;
+}

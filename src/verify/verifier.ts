@@ -1,0 +1,187 @@
+import { sameBytes } from '../der';
+import { PkiError } from '../errors';
+import { parseCertificate } from '../x509/certificate';
+import type { Certificate } from '../x509/types';
+import type { VerifyBudget } from './budget';
+import type { SignatureCheck } from './build';
+import { type ChainInput, checkSignatureWithBackend, verifyWith } from './chain';
+import { Lru } from './lru';
+import type { VerifyResult } from './result';
+import { type Limits, resolveLimits } from './settings';
+import { createTrustStore, type TrustBundleInput, type TrustStore, toCertificate } from './store';
+
+/**
+ * Options of {@link Verifier}.
+ *
+ * @example
+ * ```ts
+ * const options: VerifierOptions = { bundle: anchorsPem, maxCacheEntries: 1_000 };
+ * ```
+ */
+export interface VerifierOptions {
+  /** The trust anchors, parsed once. */
+  readonly bundle: TrustBundleInput;
+  /** Most intermediates remembered (least recently used ones go first). Default 10,000. */
+  readonly maxCacheEntries?: number;
+  /** As {@link VerifyChainOptions.maxDepth}. */
+  readonly maxDepth?: number;
+  /** As {@link VerifyChainOptions.budget}. */
+  readonly budget?: VerifyBudget;
+}
+
+/**
+ * Default {@link VerifierOptions.maxCacheEntries}.
+ *
+ * @example
+ * ```ts
+ * new Verifier({ bundle, maxCacheEntries: DEFAULT_MAX_CACHE_ENTRIES / 10 });
+ * ```
+ */
+export const DEFAULT_MAX_CACHE_ENTRIES = 10_000;
+
+/**
+ * Most remembered intermediates also kept parsed. Parsed certificates weigh about 4 KB each, their DER
+ * about 0.5 KB; keeping the parsed form (and with it the crypto backend's key handle) of the ones in use
+ * spares a parse and a key import per verification.
+ */
+const MAX_PARSED = 1_000;
+
+/** An intermediate that was on a verified path (a private copy) and the issuer keys (SPKI DER) it verified with. */
+interface CacheEntry {
+  readonly der: Uint8Array;
+  readonly verifiedWith: Uint8Array[];
+}
+
+/** Bytes of a certificate's DER end (inside its signature) used, with the length, as its cache key. */
+const KEY_TAIL = 32;
+
+/**
+ * Verifies many leaves against one set of trust anchors, remembering the intermediates of verified paths:
+ * a warm verification of a leaf and its issuer checks one signature (the leaf's).
+ *
+ * What is remembered cannot change between calls: an intermediate's bytes, its parsed form (profile
+ * checks are memoized per parsed object), and the fact that its signature verifies with a given issuer
+ * key. Path building, validity at `at`, names, usages, depth and budgets are evaluated on every call, so a
+ * warm result is always the result a cold {@link verifyChain} gives for the same input.
+ *
+ * @example
+ * ```ts
+ * const verifier = new Verifier({ bundle: trustAnchorsPem });
+ * const result = await verifier.verify({ leaf: peerDer, intermediates: [issuerDer], usage: 'client' });
+ * ```
+ */
+export class Verifier {
+  /** The trust anchors. */
+  readonly store: TrustStore;
+  readonly #limits: Limits;
+  readonly #entries: Lru<string, CacheEntry>;
+  readonly #parsed: Lru<string, Certificate>;
+
+  /** Throws `ERR_BUNDLE_EMPTY`, `ERR_BUNDLE_INVALID` or `ERR_INVALID_ARGUMENT`. */
+  constructor(options: VerifierOptions) {
+    const max = options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
+    if (!Number.isSafeInteger(max) || max < 0) {
+      throw new PkiError('ERR_INVALID_ARGUMENT', 'maxCacheEntries must be a non-negative integer');
+    }
+    this.store = createTrustStore(options.bundle);
+    this.#limits = resolveLimits(options);
+    this.#entries = new Lru(max);
+    this.#parsed = new Lru(Math.min(max, MAX_PARSED));
+  }
+
+  /**
+   * How many intermediates are remembered.
+   *
+   * @example
+   * ```ts
+   * verifier.cacheSize; // 1 after verifying leaves of one issuer
+   * ```
+   */
+  get cacheSize(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * Verifies like {@link verifyChain} against this verifier's anchors and limits.
+   *
+   * @example
+   * ```ts
+   * const result = await verifier.verify({ leaf, intermediates, name: 'spiffe://cluster.local/ns/web/sa/default' });
+   * ```
+   */
+  async verify(input: ChainInput): Promise<VerifyResult> {
+    const result = await verifyWith(
+      this.store,
+      input,
+      this.#limits,
+      (c) => this.#resolve(c),
+      this.#checkSignature,
+    );
+    if (result.ok) this.#remember(result.path);
+    return result;
+  }
+
+  /**
+   * Forgets every remembered intermediate.
+   *
+   * @example
+   * ```ts
+   * verifier.clearCache(); // e.g. after an issuer was compromised and rotated
+   * ```
+   */
+  clearCache(): void {
+    this.#entries.clear();
+    this.#parsed.clear();
+  }
+
+  /** The remembered certificate with `input`'s DER (parsed once while in use), or `input` parsed. */
+  #resolve(input: Certificate | Uint8Array): Certificate {
+    const der = input instanceof Uint8Array ? input : input.der;
+    const key = cacheKey(der);
+    const entry = this.#entry(key, der, true);
+    if (!entry) return toCertificate(input);
+    const parsed = this.#parsed.get(key);
+    if (parsed?.der === entry.der) return parsed;
+    const cert = parseCertificate(entry.der);
+    this.#parsed.set(key, cert);
+    return cert;
+  }
+
+  /** The entry for `der` (keys can collide: the bytes must match too), marked used when `touch`. */
+  #entry(key: string, der: Uint8Array, touch: boolean): CacheEntry | undefined {
+    const entry = touch ? this.#entries.get(key) : this.#entries.peek(key);
+    return entry && sameBytes(entry.der, der) ? entry : undefined;
+  }
+
+  /** Memoized signature checks: an intermediate whose signature already verified with this issuer key. */
+  readonly #checkSignature: SignatureCheck = async (child, issuer) => {
+    const verified = this.#entry(cacheKey(child.der), child.der, false)?.verifiedWith;
+    if (verified?.some((key) => sameBytes(key, issuer.publicKey.der))) return true;
+    return checkSignatureWithBackend(child, issuer);
+  };
+
+  /** Remembers the intermediates of a verified path (not the leaf, not the anchor), as private copies. */
+  #remember(path: readonly Certificate[]): void {
+    for (let i = 1; i < path.length - 1; i++) {
+      const der = path[i]!.der;
+      const key = cacheKey(der);
+      let entry = this.#entry(key, der, true);
+      if (!entry) {
+        entry = { der: der.slice(), verifiedWith: [] };
+        this.#entries.set(key, entry);
+      }
+      const issuerKey = path[i + 1]!.publicKey.der;
+      if (!entry.verifiedWith.some((k) => sameBytes(k, issuerKey)))
+        entry.verifiedWith.push(issuerKey.slice());
+    }
+  }
+}
+
+/** The DER length and last bytes, as a flat string (a cheap Map key; entries still compare all bytes). */
+function cacheKey(der: Uint8Array): string {
+  return String.fromCharCode(
+    der.length >> 8,
+    der.length & 0xff,
+    ...der.subarray(Math.max(0, der.length - KEY_TAIL)),
+  );
+}
