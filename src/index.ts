@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export * from './anchor';
+export * from './check';
 export * from './crypto';
 export * from './csr';
 export { ERROR_CODES, isPkiError, PkiError, type PkiErrorCode } from './errors';
@@ -14,6 +15,8 @@ export * from './k8s';
 export * from './keys';
 export * from './leaf';
 export * from './pem';
+export * from './rotate';
 export * from './schedule';
 export * from './spiffe';
+export * from './verify';
 export * from './x509';

@@ -1,4 +1,5 @@
 import { type CertificateAuthority, DEFAULT_CLOCK_SKEW_MS } from '../anchor/anchor';
+import { sameBytes } from '../der';
 import { PkiError } from '../errors';
 import { generateKeyPair, importPrivateKey, isP256, type PrivateKey } from '../keys';
 import { decodePem, encodePem } from '../pem';
@@ -8,6 +9,7 @@ import {
   caBasicConstraints,
   encodeCommonNameOnly,
   keyUsageExtension,
+  subjectAltNameExtension,
   subjectKeyIdExtension,
 } from '../x509/encode';
 import {
@@ -52,8 +54,10 @@ export interface IssuerOptions extends MintOptions {
 
 /**
  * Makes an issuer (intermediate CA) signed by `anchor`: CA:TRUE pathLen 0, keyUsage keyCertSign|cRLSign
- * (critical), subjectKeyIdentifier, authorityKeyIdentifier = the anchor's SKI. Its notAfter never passes
- * the anchor's: it is cut, and `notAfterCut` says so.
+ * (critical), subjectKeyIdentifier, authorityKeyIdentifier = the anchor's SKI, and its CN as a DNS SAN
+ * (as Linkerd's own issuers have, and `linkerd check` verifies). Its notAfter never passes
+ * the anchor's: it is cut, and `notAfterCut` says so. A signer whose pathLen (or that of a CA above it)
+ * leaves no room for another CA is refused with `ERR_ISSUER_CHAIN`.
  *
  * @example
  * ```ts
@@ -68,6 +72,9 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   const skew = options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS;
   const now = nowMs(options);
   checkSigner(anchor.certificate, anchor.key, now);
+  const commonName = options.commonName ?? DEFAULT_ISSUER_COMMON_NAME;
+  const subject = encodeCommonNameOnly(commonName);
+  checkPathLength(anchor, subject);
   const key = options.key ?? (await generateKeyPair(options.random ? { random: options.random } : {}));
   const wanted = wholeSeconds(now + lifetime + skew);
   const limit = anchor.certificate.notAfter.getTime();
@@ -78,11 +85,13 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   ];
   if (anchor.certificate.subjectKeyId)
     extensions.push(authorityKeyIdExtension(anchor.certificate.subjectKeyId));
+  // Linkerd's issuers carry their name as a DNS SAN too, and `linkerd check` verifies the issuer for it.
+  extensions.push(subjectAltNameExtension({ dns: [commonName] }));
   const issued = await signCertificate(
     {
       serial: serialBytes(options),
       issuer: anchor.certificate.subject.der,
-      subject: encodeCommonNameOnly(options.commonName ?? DEFAULT_ISSUER_COMMON_NAME),
+      subject,
       notBefore: wholeSeconds(now - skew),
       notAfter: Math.min(wanted, limit),
       spki: key.publicKey.spki,
@@ -117,6 +126,25 @@ export function checkSigner(cert: Certificate, key: PrivateKey, now: number): vo
   }
   if (now > cert.notAfter.getTime()) {
     throw new PkiError('ERR_ISSUER_EXPIRED', `${describe(cert)} expired on ${cert.notAfter.toISOString()}`);
+  }
+}
+
+/**
+ * Refuses a new CA that every validator would reject: a pathLenConstraint of the signer, or of a CA above
+ * it, would be exceeded. Self-issued CAs (same subject as their signer) do not count (RFC 5280 §4.2.1.9).
+ */
+function checkPathLength(signer: CertificateAuthority | Issuer, subject: Uint8Array): void {
+  const above = [signer.certificate, ...('chain' in signer ? signer.chain : [])];
+  let following = sameBytes(subject, signer.certificate.subject.der) ? 0 : 1;
+  for (const ca of above) {
+    const limit = ca.basicConstraints?.pathLen;
+    if (limit !== undefined && following > limit) {
+      throw new PkiError(
+        'ERR_ISSUER_CHAIN',
+        `${describe(ca)} has pathLen ${limit}, so at most ${limit} CA certificate(s) may follow it; this issuer would make ${following}`,
+      );
+    }
+    if (!ca.selfIssued) following++;
   }
 }
 
