@@ -1,43 +1,35 @@
-// The quickstart, end to end on the built package: anchor → issuer → proxy key and CSR → leaf.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// The quickstart, end to end through the built `l5d-pki` command: init → csr → issue → verify → check.
+// Usage: node scripts/demo.mjs [DIR]   (after `npm run build`; `npm run demo` does both)
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  createCsr,
-  createIssuer,
-  createTrustAnchor,
-  generateKeyPair,
-  issueLeaf,
-  writeBundle,
-} from '../dist/node.js';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+if (!existsSync(cli)) {
+  console.error('dist/cli.js is missing: run `npm run build` first (or `npm run demo`)');
+  process.exit(2);
+}
 
 const out = process.argv[2] ?? 'pki-demo';
-mkdirSync(out, { recursive: true });
-const write = (name, data, mode = 0o644) => writeFileSync(join(out, name), data, { mode });
-
-const anchor = await createTrustAnchor();
-const issuer = await createIssuer({ anchor });
+const at = (name) => join(out, name);
 const identity = 'web.shop.serviceaccount.identity.linkerd.cluster.local';
-const key = await generateKeyPair();
-const csr = await createCsr({ key, identity });
-const leaf = await issueLeaf({ issuer, csr: csr.der, identity });
+const quote = (arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
-write('ca.crt', writeBundle([anchor.certificate]));
-write('ca.key', anchor.key.exportPkcs8Pem(), 0o600);
-write('issuer.crt', issuer.pem);
-write('issuer.key', issuer.key.exportPkcs8Pem(), 0o600);
-write('key.p8', key.exportPkcs8(), 0o600);
-write('csr.der', csr.der);
-write('leaf.crt', leaf.chainPem);
+const steps = [
+  ['init', '--out', out, '--force'],
+  ['csr', '--identity', identity, '--key-out', at('key.p8'), '--csr-out', at('csr.der'), '--force'],
+  [
+    'issue',
+    ...['--issuer-cert', at('issuer.crt'), '--issuer-key', at('issuer.key'), '--csr', at('csr.der')],
+    ...['--identity', identity, '--out', at('leaf.crt'), '--chain-out', at('chain.crt'), '--force'],
+  ],
+  ['verify', '--bundle', at('ca.crt'), '--chain', at('chain.crt'), '--identity', identity],
+  ['check', '--anchors', at('ca.crt'), '--issuer-cert', at('issuer.crt'), '--issuer-key', at('issuer.key')],
+];
 
-const show = (what, c) =>
-  console.log(`${what.padEnd(12)} ${c.subject.commonName}  (valid until ${c.notAfter.toISOString()})`);
-show('trust anchor', anchor.certificate);
-show('issuer', issuer.certificate);
-show('leaf', leaf.certificate);
-console.log(
-  `SANs         ${leaf.certificate.subjectAltNames.map((n) => `${n.type.toUpperCase()}:${n.value}`).join(', ')}`,
-);
-console.log(`\nwrote ca.crt, ca.key, issuer.crt, issuer.key, key.p8, csr.der, leaf.crt to ${out}/`);
-console.log(
-  `linkerd install --identity-trust-anchors-file ${join(out, 'ca.crt')} --identity-issuer-certificate-file ${join(out, 'issuer.crt')} --identity-issuer-key-file ${join(out, 'issuer.key')}`,
-);
+for (const args of steps) {
+  console.log(`\n$ l5d-pki ${args.map(quote).join(' ')}`);
+  const { status } = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
+  if (status !== 0) process.exit(status ?? 1);
+}
