@@ -78,3 +78,22 @@ export class PkiError extends Error {
 export function isPkiError(value: unknown, code?: PkiErrorCode): value is PkiError {
   return value instanceof PkiError && (code === undefined || value.code === code);
 }
+
+/** Longest untrusted text {@link quoteInput} shows. */
+const MAX_QUOTED = 64;
+
+/**
+ * Untrusted input for an error message: JSON-quoted when it is short and on one line, otherwise only its
+ * length, so that a private key pasted in the wrong place never ends up in a message or a log.
+ *
+ * @example
+ * ```ts
+ * quoteInput('1d'); // '"1d"'
+ * quoteInput(keyPem); // '(a 227-character text)'
+ * ```
+ */
+export function quoteInput(text: string): string {
+  return text.length <= MAX_QUOTED && !/[\r\n\u2028\u2029]/.test(text)
+    ? JSON.stringify(text)
+    : `(a ${text.length}-character text)`;
+}

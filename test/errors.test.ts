@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, isPkiError, PkiError } from '../src/errors';
+import { VERIFY_FAILURE_CODES } from '../src/verify';
 
 const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
 
@@ -9,9 +10,14 @@ describe('error codes', () => {
     expect(doc).toContain(`| \`${code}\` |`);
   });
 
+  it.each(VERIFY_FAILURE_CODES)('verification code %s is documented in docs/errors.md', (code) => {
+    expect(doc).toContain(`| \`${code}\` |`);
+  });
+
   it('documents no code that does not exist', () => {
-    const documented = [...doc.matchAll(/^\| `(ERR_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]);
-    expect(documented.filter((c) => !(ERROR_CODES as readonly string[]).includes(c!))).toEqual([]);
+    const known: readonly string[] = [...ERROR_CODES, ...VERIFY_FAILURE_CODES];
+    const documented = [...doc.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]!);
+    expect(documented.filter((c) => !known.includes(c))).toEqual([]);
   });
 
   it('is an Error with a name, a code and a cause', () => {

@@ -1,4 +1,5 @@
-// Every guide in docs/guides runs: its ```ts blocks, in order, form one module importing the library source.
+// Every guide in docs/guides, and the README, runs: its ```ts blocks, in order, form one module importing
+// the library source.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
@@ -7,24 +8,32 @@ const outDir = new URL('../.tmp/guides/', import.meta.url);
 const library = new URL('../src/index.ts', import.meta.url).pathname;
 
 /** The TypeScript blocks of a guide, except those fenced as ```ts no-run. */
-export function tsBlocks(markdown: string): string[] {
+function tsBlocks(markdown: string): string[] {
   return [...markdown.matchAll(/^```ts *(no-run)?\n([\s\S]*?)^```$/gm)]
     .filter((m) => !m[1])
     .map((m) => m[2]!);
 }
 
-const guides = readdirSync(guidesDir).filter((f) => f.endsWith('.md'));
+const guides = [
+  ...readdirSync(guidesDir)
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => new URL(f, guidesDir)),
+  new URL('../README.md', import.meta.url),
+];
 
 describe('guides run', () => {
   it('has guides', () => expect(guides.length).toBeGreaterThan(0));
 
-  it.each(guides)('%s', async (file) => {
-    const blocks = tsBlocks(readFileSync(new URL(file, guidesDir), 'utf8'));
-    expect(blocks.length).toBeGreaterThan(0);
-    const source = blocks.join('\n').replaceAll(/from 'l5d-pki'/g, `from '${library}'`);
-    mkdirSync(outDir, { recursive: true });
-    const module = new URL(file.replace(/\.md$/, '.ts'), outDir);
-    writeFileSync(module, `${source}\nexport {};\n`);
-    await import(module.pathname);
-  });
+  it.each(guides.map((url) => [url.pathname.split('/').slice(-2).join('/'), url] as const))(
+    '%s',
+    async (label, url) => {
+      const blocks = tsBlocks(readFileSync(url, 'utf8'));
+      expect(blocks.length).toBeGreaterThan(0);
+      const source = blocks.join('\n').replaceAll(/from 'l5d-pki'/g, `from '${library}'`);
+      mkdirSync(outDir, { recursive: true });
+      const module = new URL(label.replace('/', '-').replace(/\.md$/, '.ts'), outDir);
+      writeFileSync(module, `${source}\nexport {};\n`);
+      await import(module.pathname);
+    },
+  );
 });

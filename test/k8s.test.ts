@@ -94,6 +94,9 @@ describe('YAML', () => {
     expect(errorOf(() => fromYaml('a: [1'))?.code).toBe('ERR_MANIFEST_INVALID');
     expect(errorOf(() => fromYaml('- 1\n- 2\n'))?.message).toBe('YAML document 1 is not a mapping');
     expect(errorOf(() => fromYaml('a: 1\na: 2\n'))?.code).toBe('ERR_MANIFEST_INVALID');
+    expect(errorOf(() => fromYaml('a: 1\na: 2\n'))?.message).toBe(
+      'YAML document 1 is invalid at line 2, column 1 (DUPLICATE_KEY)',
+    );
     expect(errorOf(() => fromYaml(42 as unknown as string))?.code).toBe('ERR_INVALID_ARGUMENT');
   });
 

@@ -93,12 +93,15 @@ describe('parseSpiffeId', () => {
     expect(isValidSpiffeId(input)).toBe(false);
   });
 
-  it('names the input and reason, escaped and shortened', () => {
+  it('names the input and reason; long or multi-line input only by its length', () => {
     expect(() => parseSpiffeId('spiffe://example.org/')).toThrow(
       'invalid SPIFFE ID "spiffe://example.org/": path cannot have a trailing slash',
     );
-    const long = `spiffe://example.org/\n${'x'.repeat(500)}`;
-    expect(() => parseSpiffeId(long)).toThrow(/^invalid SPIFFE ID "spiffe:\/\/example\.org\/\\nx+…": /);
+    const long = `spiffe://example.org/${'x'.repeat(500)}%`;
+    expect(() => parseSpiffeId(long)).toThrow(/^invalid SPIFFE ID \(a 522-character text\): /);
+    expect(() => parseSpiffeId('spiffe://example.org/\nx')).toThrow(
+      /^invalid SPIFFE ID \(a 23-character text\): /,
+    );
   });
 
   it('refuses non-strings with ERR_INVALID_ARGUMENT; isValidSpiffeId says false', () => {

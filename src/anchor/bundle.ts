@@ -1,5 +1,5 @@
 import { sameBytes } from '../der';
-import { PkiError } from '../errors';
+import { PkiError, quoteInput } from '../errors';
 import { decodePem, encodePem, isPemText } from '../pem';
 import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/types';
@@ -22,24 +22,25 @@ export function parseBundle(pem: string): Certificate[] {
   if (typeof pem !== 'string' || !isPemText(pem))
     throw new PkiError('ERR_BUNDLE_EMPTY', 'the bundle holds no certificate');
   const blocks = decodePem(pem);
-  const out: Certificate[] = [];
+  // Labels and the count are checked, and duplicates dropped, before any certificate is parsed.
+  const ders: Uint8Array[] = [];
   for (const [i, block] of blocks.entries()) {
     if (block.label !== 'CERTIFICATE') {
       throw new PkiError(
         'ERR_BUNDLE_INVALID',
-        `bundle block ${i + 1} is "${block.label}", not a CERTIFICATE`,
+        `bundle block ${i + 1} is ${quoteInput(block.label)}, not a CERTIFICATE`,
       );
     }
-    if (out.some((c) => sameBytes(c.der, block.der))) continue;
-    if (out.length === MAX_BUNDLE_CERTIFICATES) {
+    if (ders.some((der) => sameBytes(der, block.der))) continue;
+    if (ders.length === MAX_BUNDLE_CERTIFICATES) {
       throw new PkiError(
         'ERR_INPUT_TOO_LARGE',
         `a bundle holds at most ${MAX_BUNDLE_CERTIFICATES} certificates`,
       );
     }
-    out.push(parseCertificate(block.der));
+    ders.push(block.der);
   }
-  return out;
+  return ders.map((der) => parseCertificate(der));
 }
 
 /**

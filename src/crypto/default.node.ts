@@ -4,40 +4,107 @@ import {
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
+  type JsonWebKey,
   type KeyObject,
   sign,
   verify,
 } from 'node:crypto';
+import { encodePkcs8, readPkcs8 } from '../keys/pkcs8';
 import type { PublicKeyInfo } from '../x509/types';
 import { CURVE_SIZE } from './curves';
-import { derToRawSignature } from './ecdsa-sig';
+import { isEcdsaSigDer } from './ecdsa-sig';
 import type { CryptoBackend, SigningKey } from './types';
 
 const NODE_HASH = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
 
 const privateHandles = new WeakMap<SigningKey, KeyObject>();
-const publicHandles = new WeakMap<PublicKeyInfo, KeyObject | null>();
+
+/**
+ * Public key handles by SubjectPublicKeyInfo bytes, oldest first. Making a KeyObject costs more than the
+ * verification it serves (OpenSSL 3's decoders), and the same keys come back under new objects: issuers
+ * and anchors in every chain checked, a proxy's CSR at each renewal. The cache is bounded (a handle holds
+ * about 4 KB of OpenSSL memory) and entries leave in insertion order, so a key in constant use is made
+ * again at most once per {@link SPKI_HANDLE_CACHE_SIZE} new keys.
+ */
+const handlesBySpki = new Map<string, KeyObject>();
+/** At most this many public key handles are kept (about 4 MB). */
+const SPKI_HANDLE_CACHE_SIZE = 1024;
+
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Base64url of `bytes[start, end)`, left-padded with zeros to `size` bytes. */
+function fixed(bytes: Buffer, start: number, end: number, size: number): string {
+  const n = end - start;
+  if (n === size) return bytes.toString('base64url', start, end);
+  const out = Buffer.alloc(size);
+  bytes.copy(out, size - n, start, end);
+  return out.toString('base64url');
+}
+
+/** An uncompressed P-256 point as a JWK: Node imports it several times faster than SPKI DER. */
+function p256Jwk(point: Uint8Array): JsonWebKey | undefined {
+  if (point.length !== 65 || point[0] !== 0x04) return undefined;
+  const b = bufferOf(point);
+  return { kty: 'EC', crv: 'P-256', x: fixed(b, 1, 33, 32), y: fixed(b, 33, 65, 32) };
+}
+
+function importPublic(key: PublicKeyInfo): KeyObject {
+  const jwk = key.kind === 'ec' && key.curve === 'P-256' ? p256Jwk(key.key) : undefined;
+  // Same acceptance as the SPKI path: a point off the curve (or a coordinate ≥ p) throws either way.
+  if (jwk) return createPublicKey({ key: jwk, format: 'jwk' });
+  return createPublicKey({ key: bufferOf(key.der), format: 'der', type: 'spki' });
+}
+
+function publicHandle(key: PublicKeyInfo): KeyObject | null {
+  const id = bufferOf(key.der).toString('latin1');
+  let h = handlesBySpki.get(id);
+  if (!h) {
+    try {
+      h = importPublic(key);
+    } catch {
+      return null;
+    }
+    if (handlesBySpki.size >= SPKI_HANDLE_CACHE_SIZE) {
+      handlesBySpki.delete(handlesBySpki.keys().next().value as string);
+    }
+    handlesBySpki.set(id, h);
+  }
+  return h;
+}
+
+function importPrivate(pkcs8: Uint8Array): KeyObject {
+  // PKCS#8 DER goes through OpenSSL 3's decoder search, which costs several signatures; the same key as
+  // a JWK does not. Anything unusual keeps the DER path, and with it OpenSSL's own verdict.
+  try {
+    const { scalar, publicPoint } = readPkcs8(pkcs8);
+    const jwk = publicPoint ? p256Jwk(publicPoint) : undefined;
+    if (jwk)
+      return createPrivateKey({ key: { ...jwk, d: fixed(bufferOf(scalar), 0, 32, 32) }, format: 'jwk' });
+  } catch {
+    // fall through
+  }
+  return createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+}
 
 function privateHandle(key: SigningKey): KeyObject {
   let h = privateHandles.get(key);
   if (!h) {
-    h = createPrivateKey({ key: Buffer.from(key.pkcs8), format: 'der', type: 'pkcs8' });
+    h = importPrivate(key.pkcs8);
     privateHandles.set(key, h);
   }
   return h;
 }
 
-function publicHandle(key: PublicKeyInfo): KeyObject | null {
-  let h = publicHandles.get(key);
-  if (h === undefined) {
-    try {
-      h = createPublicKey({ key: Buffer.from(key.der), format: 'der', type: 'spki' });
-    } catch {
-      h = null;
-    }
-    publicHandles.set(key, h);
-  }
-  return h;
+/** A base64url JWK member as exactly `size` bytes (Node pads them already; this keeps it certain). */
+function jwkBytes(value: string | undefined, size: number): Uint8Array {
+  const b = Buffer.from(value ?? '', 'base64url');
+  if (b.length === size) return new Uint8Array(b.buffer, b.byteOffset, size);
+  if (b.length > size) throw new Error('unexpected JWK member length');
+  const out = new Uint8Array(size);
+  out.set(b, size - b.length);
+  return out;
 }
 
 /** The `node:crypto` backend: OpenSSL's ECDSA and RSA, synchronous under the hood. */
@@ -45,7 +112,13 @@ export const nodeBackend: CryptoBackend = {
   name: 'node',
   async generateP256() {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    return new Uint8Array(privateKey.export({ format: 'der', type: 'pkcs8' }));
+    // JWK export is cheap; OpenSSL's PKCS#8 encoder is not. The layout is the one OpenSSL writes.
+    const jwk = privateKey.export({ format: 'jwk' });
+    const point = new Uint8Array(65);
+    point[0] = 0x04;
+    point.set(jwkBytes(jwk.x, 32), 1);
+    point.set(jwkBytes(jwk.y, 32), 33);
+    return encodePkcs8(jwkBytes(jwk.d, 32), point);
   },
   async signP256(key, data) {
     return new Uint8Array(sign('sha256', data, { key: privateHandle(key), dsaEncoding: 'der' }));
@@ -58,7 +131,7 @@ export const nodeBackend: CryptoBackend = {
     try {
       if (alg.kind === 'ecdsa') {
         // Same strictness as the WebCrypto path: only canonical DER that fits the curve.
-        if (!derToRawSignature(signature, CURVE_SIZE[key.curve ?? ''] ?? 0)) return false;
+        if (!isEcdsaSigDer(signature, CURVE_SIZE[key.curve ?? ''] ?? 0)) return false;
         return verify(hash, data, { key: handle, dsaEncoding: 'der' }, signature);
       }
       if (alg.kind === 'rsa-pss') {

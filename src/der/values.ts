@@ -82,7 +82,8 @@ export function oidContentToString(bytes: Uint8Array, el: DerElement, what: stri
   for (let i = el.contentStart; i < el.end; i++) {
     const b = bytes[i]!;
     if (fresh && b === 0x80) throw derError(what, el.start, 'non-minimal OID arc');
-    if (value > 0x1ffffffffffff) throw derError(what, el.start, 'OID arc too large');
+    // value * 128 + 127 must stay an exact integer (≤ 2^53 − 1), or distinct arcs would print alike.
+    if (value > 0x3fffffffffff) throw derError(what, el.start, 'OID arc too large');
     value = value * 128 + (b & 0x7f);
     fresh = (b & 0x80) === 0;
     if (fresh) {

@@ -14,24 +14,96 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** Octets taken by the identifier and a minimal definite length of `len`. */
+function headerLength(len: number): number {
+  return len < 0x80 ? 2 : len < 0x100 ? 3 : len < 0x10000 ? 4 : 5;
+}
+
+/** Writes the identifier and length octets at `o`; returns the offset after them. */
+function writeHeader(out: Uint8Array, o: number, tag: number, len: number): number {
+  const head = headerLength(len);
+  out[o] = tag;
+  if (head === 2) out[o + 1] = len;
+  else {
+    out[o + 1] = 0x80 | (head - 2);
+    for (let i = o + head - 1, l = len; i >= o + 2; i--, l >>>= 8) out[i] = l & 0xff;
+  }
+  return o + head;
+}
+
 /** One DER element: `tag`, minimal definite length, then the concatenated `parts`. */
 export function tlv(tag: number, ...parts: Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.length;
-  const head = len < 0x80 ? 2 : len < 0x100 ? 3 : len < 0x10000 ? 4 : 5;
-  const out = new Uint8Array(head + len);
-  out[0] = tag;
-  if (head === 2) out[1] = len;
-  else {
-    out[1] = 0x80 | (head - 2);
-    for (let i = head - 1, l = len; i >= 2; i--, l >>>= 8) out[i] = l & 0xff;
-  }
-  let o = head;
+  const out = new Uint8Array(headerLength(len) + len);
+  let o = writeHeader(out, 0, tag, len);
   for (const p of parts) {
     out.set(p, o);
     o += p.length;
   }
   return out;
+}
+
+/**
+ * A DER element written later, together with the structure around it ({@link encodeNode}): a structure
+ * built from nodes is allocated and copied once, not once per nesting level.
+ */
+export interface DerNode {
+  /** The identifier octet. */
+  readonly tag: number;
+  /** The content: encoded elements and nodes, or text written one octet per character (ASCII only). */
+  readonly content: readonly DerPart[] | string;
+  /** Content length in octets. */
+  readonly length: number;
+}
+
+/** Bytes already encoded, or a node to encode. */
+export type DerPart = Uint8Array | DerNode;
+
+/** Octets `part` takes once encoded. */
+export function encodedLength(part: DerPart): number {
+  return part instanceof Uint8Array ? part.length : headerLength(part.length) + part.length;
+}
+
+/** A constructed (or any) element of already-encoded parts, to encode later. */
+export function node(tag: number, ...content: DerPart[]): DerNode {
+  let length = 0;
+  for (const p of content) length += encodedLength(p);
+  return { tag, content, length };
+}
+
+/** An element whose content is ASCII `text` (the caller has checked every character is below 0x80). */
+export function asciiNode(tag: number, text: string): DerNode {
+  return { tag, content: text, length: text.length };
+}
+
+function writePart(out: Uint8Array, o: number, part: DerPart): number {
+  if (part instanceof Uint8Array) {
+    out.set(part, o);
+    return o + part.length;
+  }
+  let p = writeHeader(out, o, part.tag, part.length);
+  const content = part.content;
+  if (typeof content === 'string') {
+    for (let i = 0; i < content.length; i++) out[p + i] = content.charCodeAt(i);
+    return p + content.length;
+  }
+  for (const c of content) p = writePart(out, p, c);
+  return p;
+}
+
+/** The DER bytes of `part`, in one allocation. */
+export function encodeNode(part: DerPart): Uint8Array {
+  if (part instanceof Uint8Array) return part;
+  const out = new Uint8Array(encodedLength(part));
+  writePart(out, 0, part);
+  return out;
+}
+
+/** Whether every character of `s` is ASCII (below 0x80). */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** A SEQUENCE of already-encoded elements. */
@@ -66,7 +138,7 @@ export function integer(value: bigint | number | Uint8Array): Uint8Array {
   }
   let start = 0;
   while (start < bytes.length - 1 && bytes[start] === 0) start++;
-  const trimmed = bytes.subarray(start);
+  const trimmed = start === 0 ? bytes : bytes.subarray(start);
   if (trimmed.length === 0) return new Uint8Array([TAG.INTEGER, 1, 0]);
   return trimmed[0]! & 0x80 ? tlv(TAG.INTEGER, new Uint8Array([0]), trimmed) : tlv(TAG.INTEGER, trimmed);
 }
@@ -123,33 +195,47 @@ export function utf8String(s: string): Uint8Array {
   return tlv(TAG.UTF8_STRING, textEncoder.encode(s));
 }
 
+/** An IA5String (ASCII only), or with another tag (e.g. `[2]` for a dNSName), as a node. */
+export function ia5Node(s: string, tag: number = TAG.IA5_STRING): DerNode {
+  if (!isAscii(s)) throw new PkiError('ERR_NAME_INVALID', `"${s}" is not ASCII`);
+  return asciiNode(tag, s);
+}
+
 /** An IA5String (ASCII only). */
 export function ia5String(s: string): Uint8Array {
-  const bytes = textEncoder.encode(s);
-  if (bytes.length !== s.length) throw new PkiError('ERR_NAME_INVALID', `"${s}" is not ASCII`);
-  return tlv(TAG.IA5_STRING, bytes);
+  return encodeNode(ia5Node(s));
+}
+
+/** PrintableString when every character allows it, else UTF8String (Go's choice for names), as a part. */
+export function directoryStringPart(s: string): DerPart {
+  return PRINTABLE.test(s) ? asciiNode(TAG.PRINTABLE_STRING, s) : utf8String(s);
 }
 
 /** PrintableString when every character allows it, else UTF8String (Go's choice for names). */
 export function directoryString(s: string): Uint8Array {
-  return PRINTABLE.test(s) ? tlv(TAG.PRINTABLE_STRING, textEncoder.encode(s)) : utf8String(s);
+  return encodeNode(directoryStringPart(s));
 }
 
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, '0');
+function two(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
 }
 
-/** A time as RFC 5280 wants: UTCTime through 2049, GeneralizedTime from 2050; whole seconds. */
-export function time(ms: number): Uint8Array {
+/** A time as RFC 5280 wants, as a node: UTCTime through 2049, GeneralizedTime from 2050; whole seconds. */
+export function timeNode(ms: number): DerNode {
   const d = new Date(ms);
   const y = d.getUTCFullYear();
   if (!Number.isFinite(ms) || y < 1950 || y > 9999) {
     throw new PkiError('ERR_INVALID_ARGUMENT', `time ${String(ms)} cannot be encoded`);
   }
-  const rest = `${pad(d.getUTCMonth() + 1, 2)}${pad(d.getUTCDate(), 2)}${pad(d.getUTCHours(), 2)}${pad(d.getUTCMinutes(), 2)}${pad(d.getUTCSeconds(), 2)}Z`;
+  const rest = `${two(d.getUTCMonth() + 1)}${two(d.getUTCDate())}${two(d.getUTCHours())}${two(d.getUTCMinutes())}${two(d.getUTCSeconds())}Z`;
   return y < 2050
-    ? tlv(TAG.UTC_TIME, textEncoder.encode(pad(y % 100, 2) + rest))
-    : tlv(TAG.GENERALIZED_TIME, textEncoder.encode(pad(y, 4) + rest));
+    ? asciiNode(TAG.UTC_TIME, two(y % 100) + rest)
+    : asciiNode(TAG.GENERALIZED_TIME, String(y) + rest);
+}
+
+/** A time as RFC 5280 wants: UTCTime through 2049, GeneralizedTime from 2050; whole seconds. */
+export function time(ms: number): Uint8Array {
+  return encodeNode(timeNode(ms));
 }
 
 /** A context-specific explicit tag `[n]` around encoded elements. */

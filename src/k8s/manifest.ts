@@ -1,4 +1,4 @@
-import { PkiError } from '../errors';
+import { PkiError, quoteInput } from '../errors';
 import { fromYaml, isRecord } from './yaml';
 
 /**
@@ -35,10 +35,7 @@ function isLabel(s: string): boolean {
  */
 export function dnsSubdomain(name: string, field: string): string {
   if (typeof name !== 'string' || name.length > 253 || !name.split('.').every(isLabel)) {
-    throw new PkiError(
-      'ERR_INVALID_ARGUMENT',
-      `${field} ${JSON.stringify(name)} is not a DNS-1123 subdomain`,
-    );
+    throw new PkiError('ERR_INVALID_ARGUMENT', `${field} ${showValue(name)} is not a DNS-1123 subdomain`);
   }
   return name;
 }
@@ -54,10 +51,7 @@ export function dnsSubdomain(name: string, field: string): string {
  */
 export function objectMeta(name: string, namespace: string): ObjectMeta {
   if (typeof namespace !== 'string' || !isLabel(namespace)) {
-    throw new PkiError(
-      'ERR_INVALID_ARGUMENT',
-      `namespace ${JSON.stringify(namespace)} is not a DNS-1123 label`,
-    );
+    throw new PkiError('ERR_INVALID_ARGUMENT', `namespace ${showValue(namespace)} is not a DNS-1123 label`);
   }
   return { name: dnsSubdomain(name, 'name'), namespace };
 }
@@ -88,6 +82,22 @@ export function requireText(value: string, field: string): string {
  */
 export function fieldPath(path: readonly string[]): string {
   return path.map((p, i) => (p.includes('.') ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/**
+ * A field's value for a message: a string through {@link quoteInput}, anything else as its JSON when
+ * that is as short, or as the kind of value it is.
+ *
+ * @example
+ * ```ts
+ * showValue('ConfigMap'); // '"ConfigMap"'
+ * showValue(undefined); // 'undefined'
+ * ```
+ */
+export function showValue(value: unknown): string {
+  if (typeof value === 'string') return quoteInput(value);
+  const json = String(JSON.stringify(value));
+  return json.length <= 64 ? json : `a ${Array.isArray(value) ? 'list' : 'mapping'}`;
 }
 
 /**
@@ -135,11 +145,9 @@ export function loadDocument(input: unknown, what: string): Record<string, unkno
  */
 export function loadObject(input: unknown, apiVersion: string, kind: string): Record<string, unknown> {
   const obj = loadDocument(input, kind);
-  if (obj.kind !== kind) throw manifestError(`kind must be ${kind}, found ${JSON.stringify(obj.kind)}`);
+  if (obj.kind !== kind) throw manifestError(`kind must be ${kind}, found ${showValue(obj.kind)}`);
   if (obj.apiVersion !== apiVersion) {
-    throw manifestError(
-      `apiVersion of a ${kind} must be ${apiVersion}, found ${JSON.stringify(obj.apiVersion)}`,
-    );
+    throw manifestError(`apiVersion of a ${kind} must be ${apiVersion}, found ${showValue(obj.apiVersion)}`);
   }
   return obj;
 }

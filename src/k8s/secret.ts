@@ -9,6 +9,7 @@ import {
   readPath,
   readString,
   requireText,
+  showValue,
 } from './manifest';
 
 const TLS_TYPE = 'kubernetes.io/tls';
@@ -30,8 +31,7 @@ function tlsSecret(name: string, namespace: string, entries: Record<string, stri
 
 function loadTlsSecret(input: unknown): Record<string, unknown> {
   const obj = loadObject(input, 'v1', 'Secret');
-  if (obj.type !== TLS_TYPE)
-    throw manifestError(`type must be ${TLS_TYPE}, found ${JSON.stringify(obj.type)}`);
+  if (obj.type !== TLS_TYPE) throw manifestError(`type must be ${TLS_TYPE}, found ${showValue(obj.type)}`);
   return obj;
 }
 

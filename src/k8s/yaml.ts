@@ -1,4 +1,4 @@
-import { parseAllDocuments, stringify } from 'yaml';
+import { LineCounter, parseAllDocuments, stringify } from 'yaml';
 import { PkiError } from '../errors';
 
 /**
@@ -48,18 +48,23 @@ export function toYaml(objects: object | readonly object[]): string {
 export function fromYaml(text: string): Record<string, unknown>[] {
   if (typeof text !== 'string') throw new PkiError('ERR_INVALID_ARGUMENT', 'YAML input must be a string');
   const out: Record<string, unknown>[] = [];
-  parseAllDocuments(text).forEach((doc, i) => {
+  // The yaml library's messages can quote the source (a key, in a Secret), so only its code and the
+  // position are kept, and its errors are not attached as causes.
+  const lines = new LineCounter();
+  parseAllDocuments(text, { lineCounter: lines, prettyErrors: false }).forEach((doc, i) => {
     const [error] = doc.errors;
     if (error !== undefined) {
-      throw new PkiError('ERR_MANIFEST_INVALID', `YAML document ${i + 1}: ${error.message}`, {
-        cause: error,
-      });
+      const { line, col } = lines.linePos(error.pos[0]);
+      throw new PkiError(
+        'ERR_MANIFEST_INVALID',
+        `YAML document ${i + 1} is invalid at line ${line}, column ${col} (${error.code})`,
+      );
     }
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: 100 });
-    } catch (cause) {
-      throw new PkiError('ERR_MANIFEST_INVALID', `YAML document ${i + 1} cannot be read`, { cause });
+    } catch {
+      throw new PkiError('ERR_MANIFEST_INVALID', `YAML document ${i + 1} cannot be read`);
     }
     if (value === null || value === undefined) return;
     if (!isRecord(value))

@@ -6,6 +6,7 @@ export {
   importPrivateKey,
   importPublicKey,
   isP256,
+  MAX_KEY_SIZE,
   PrivateKey,
   PublicKey,
 } from './keys';

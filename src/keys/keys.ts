@@ -2,7 +2,7 @@ import { p256 } from '@noble/curves/nist.js';
 import { cryptoBackend } from '../crypto/backend';
 import type { SigningKey } from '../crypto/types';
 import { sameBytes } from '../der';
-import { PkiError } from '../errors';
+import { PkiError, quoteInput } from '../errors';
 import { base64UrlEncode, decodePem, encodePem } from '../pem';
 import { parsePublicKeyInfo } from '../x509/spki';
 import type { PublicKeyInfo } from '../x509/types';
@@ -212,9 +212,23 @@ export async function generateKeyPair(options: GenerateKeyOptions = {}): Promise
 const PRIVATE_LABELS = ['PRIVATE KEY', 'EC PRIVATE KEY'];
 
 /**
+ * Largest key encoding l5d-pki reads (16 KiB of DER): a P-256 key takes under 200 bytes, so anything near
+ * this is refused with `ERR_INPUT_TOO_LARGE` before it is parsed.
+ */
+export const MAX_KEY_SIZE = 16 * 1024;
+
+function checkKeySize(der: Uint8Array, what: string): Uint8Array {
+  if (der.length > MAX_KEY_SIZE) {
+    throw new PkiError('ERR_INPUT_TOO_LARGE', `${what} is ${der.length} bytes; the limit is ${MAX_KEY_SIZE}`);
+  }
+  return der;
+}
+
+/**
  * Reads a P-256 private key: PKCS#8 (`PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`) PEM, or either as DER.
  * Other algorithms throw `ERR_KEY_UNSUPPORTED`; corrupt encodings, out-of-range scalars and public
- * points that do not match throw `ERR_KEY_INVALID`/`ERR_KEY_MISMATCH`.
+ * points that do not match throw `ERR_KEY_INVALID`/`ERR_KEY_MISMATCH`; DER over {@link MAX_KEY_SIZE}
+ * throws `ERR_INPUT_TOO_LARGE`.
  *
  * @example
  * ```ts
@@ -231,13 +245,13 @@ export function importPrivateKey(input: string | Uint8Array): PrivateKey {
     }
     const block = blocks[0]!;
     if (!PRIVATE_LABELS.includes(block.label)) {
-      const what = block.label.startsWith('ENCRYPTED') ? 'encrypted keys' : `"${block.label}" keys`;
+      const what = block.label.startsWith('ENCRYPTED') ? 'encrypted keys' : `${quoteInput(block.label)} keys`;
       throw new PkiError('ERR_KEY_UNSUPPORTED', `${what} are not supported; use an unencrypted P-256 key`);
     }
-    der = block.der;
+    der = checkKeySize(block.der, 'private key');
     sec1 = block.label === 'EC PRIVATE KEY';
   } else if (input instanceof Uint8Array) {
-    der = input;
+    der = checkKeySize(input, 'private key');
     sec1 = !looksLikePkcs8(input);
   } else {
     throw new PkiError('ERR_INVALID_ARGUMENT', 'a private key must be PEM text or DER bytes');
@@ -247,7 +261,8 @@ export function importPrivateKey(input: string | Uint8Array): PrivateKey {
 }
 
 /**
- * Reads a P-256 public key from SPKI PEM (`PUBLIC KEY`) or DER.
+ * Reads a P-256 public key from SPKI PEM (`PUBLIC KEY`) or DER. Throws `ERR_KEY_INVALID`,
+ * `ERR_KEY_UNSUPPORTED`, a PEM code, or `ERR_INPUT_TOO_LARGE` over {@link MAX_KEY_SIZE}.
  *
  * @example
  * ```ts
@@ -264,7 +279,7 @@ export function importPublicKey(input: string | Uint8Array): PublicKey {
     der = blocks[0]!.der;
   } else if (input instanceof Uint8Array) der = input;
   else throw new PkiError('ERR_INVALID_ARGUMENT', 'a public key must be PEM text or DER bytes');
-  return new PublicKey(readSpkiPoint(der));
+  return new PublicKey(readSpkiPoint(checkKeySize(der, 'public key')));
 }
 
 /** Whether `key` is an EC P-256 key in a certificate or CSR. */

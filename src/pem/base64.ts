@@ -12,22 +12,36 @@ function decodeTable(alphabet: string): Int8Array {
 const STD_TABLE = decodeTable(ALPHABET);
 const URL_TABLE = decodeTable(URL_ALPHABET);
 
-function encodeWith(bytes: Uint8Array, alphabet: string, pad: boolean): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
+const STD_CODES = alphabetCodes(ALPHABET);
+const URL_CODES = alphabetCodes(URL_ALPHABET);
+/** Turns the ASCII output octets into a string in one step (no string built piece by piece). */
+const ascii = new TextDecoder();
+
+function alphabetCodes(alphabet: string): Uint8Array {
+  return Uint8Array.from(alphabet, (c) => c.charCodeAt(0));
+}
+
+function encodeWith(bytes: Uint8Array, codes: Uint8Array, pad: boolean): string {
+  const whole = bytes.length - (bytes.length % 3);
+  const rest = bytes.length - whole;
+  const out = new Uint8Array((whole / 3) * 4 + (rest === 0 ? 0 : pad ? 4 : rest + 1));
+  let o = 0;
+  for (let i = 0; i < whole; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + alphabet[n & 63]!;
+    out[o++] = codes[n >> 18]!;
+    out[o++] = codes[(n >> 12) & 63]!;
+    out[o++] = codes[(n >> 6) & 63]!;
+    out[o++] = codes[n & 63]!;
   }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + (pad ? '==' : '');
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += alphabet[n >> 18]! + alphabet[(n >> 12) & 63]! + alphabet[(n >> 6) & 63]! + (pad ? '=' : '');
+  if (rest > 0) {
+    const n = (bytes[whole]! << 16) | (rest === 2 ? bytes[whole + 1]! << 8 : 0);
+    out[o++] = codes[n >> 18]!;
+    out[o++] = codes[(n >> 12) & 63]!;
+    if (rest === 2) out[o++] = codes[(n >> 6) & 63]!;
+    else if (pad) out[o++] = 61; // '='
+    if (pad) out[o++] = 61;
   }
-  return out;
+  return ascii.decode(out);
 }
 
 function decodeWith(text: string, table: Int8Array, padded: boolean, what: string): Uint8Array {
@@ -69,7 +83,7 @@ function decodeWith(text: string, table: Int8Array, padded: boolean, what: strin
  * ```
  */
 export function base64Encode(bytes: Uint8Array): string {
-  return encodeWith(bytes, ALPHABET, true);
+  return encodeWith(bytes, STD_CODES, true);
 }
 
 /**
@@ -94,7 +108,7 @@ export function base64Decode(text: string): Uint8Array {
  * ```
  */
 export function base64UrlEncode(bytes: Uint8Array): string {
-  return encodeWith(bytes, URL_ALPHABET, false);
+  return encodeWith(bytes, URL_CODES, false);
 }
 
 /**

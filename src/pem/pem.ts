@@ -1,4 +1,4 @@
-import { PkiError } from '../errors';
+import { PkiError, quoteInput } from '../errors';
 import { base64Decode, base64Encode } from './base64';
 
 /** One decoded PEM block. */
@@ -42,45 +42,77 @@ export function decodePem(text: string): PemBlock[] {
     const begin = text.indexOf(BEGIN, pos);
     if (begin < 0) break;
     const labelEnd = text.indexOf(DASHES, begin + BEGIN.length);
-    const lineEnd = text.indexOf('\n', begin);
-    if (labelEnd < 0 || (lineEnd >= 0 && labelEnd > lineEnd)) {
+    // Look for a line end inside the label only: searching the rest of the text for one would make
+    // many blocks on one long line quadratic.
+    const label = labelEnd < 0 ? '' : text.slice(begin + BEGIN.length, labelEnd);
+    if (labelEnd < 0 || label.includes('\n')) {
       throw new PkiError('ERR_PEM_INVALID', `PEM block ${blocks.length + 1}: malformed BEGIN line`);
     }
-    const label = text.slice(begin + BEGIN.length, labelEnd);
     const bodyStart = labelEnd + DASHES.length;
     const endMarker = `${END}${label}${DASHES}`;
     const end = text.indexOf(endMarker, bodyStart);
     if (end < 0)
-      throw new PkiError('ERR_PEM_INVALID', `PEM block ${blocks.length + 1} (${label}): no END line`);
+      throw new PkiError(
+        'ERR_PEM_INVALID',
+        `PEM block ${blocks.length + 1} ${quoteInput(label)}: no END line`,
+      );
     const nested = text.indexOf(BEGIN, bodyStart);
     if (nested >= 0 && nested < end) {
-      throw new PkiError('ERR_PEM_INVALID', `PEM block ${blocks.length + 1} (${label}): BEGIN before END`);
+      throw new PkiError(
+        'ERR_PEM_INVALID',
+        `PEM block ${blocks.length + 1} ${quoteInput(label)}: BEGIN before END`,
+      );
+    }
+    pos = end + endMarker.length;
+    // Only blanks may follow the END line, as in Go's encoding/pem: otherwise
+    // "-----END X-----BEGIN X-----" would hide a second (possibly truncated) block from the next search.
+    while (pos < text.length && isBlank(text.charCodeAt(pos))) pos++;
+    if (pos < text.length && text.charCodeAt(pos) !== 0x0a) {
+      throw new PkiError(
+        'ERR_PEM_INVALID',
+        `PEM block ${blocks.length + 1} ${quoteInput(label)}: text after the END line`,
+      );
     }
     blocks.push({ label, der: decodeBody(text.slice(bodyStart, end), label, blocks.length + 1) });
-    pos = end + endMarker.length;
   }
   if (blocks.length === 0) throw new PkiError('ERR_PEM_INVALID', 'no PEM block found');
   return blocks;
+}
+
+/**
+ * `line` without trailing spaces, tabs and CRs. A loop, not `/[ \t\r]+$/`: that regex backtracks
+ * quadratically on a long run of blanks followed by another character.
+ */
+function trimLineEnd(line: string): string {
+  let end = line.length;
+  while (end > 0 && isBlank(line.charCodeAt(end - 1))) end--;
+  return end === line.length ? line : line.slice(0, end);
+}
+
+/** Space, tab or CR: what may end a line. */
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d;
 }
 
 function decodeBody(body: string, label: string, index: number): Uint8Array {
   if (body.includes(':')) {
     throw new PkiError(
       'ERR_PEM_INVALID',
-      `PEM block ${index} (${label}): headers (e.g. encryption) are not supported`,
+      `PEM block ${index} ${quoteInput(label)}: headers (e.g. encryption) are not supported`,
     );
   }
   let b64 = '';
   for (const line of body.split('\n')) {
-    const trimmed = line.replace(/[ \t\r]+$/, '');
+    const trimmed = trimLineEnd(line);
     if (trimmed.length === 0) continue;
     b64 += trimmed;
   }
-  if (b64.length === 0) throw new PkiError('ERR_PEM_INVALID', `PEM block ${index} (${label}) is empty`);
+  if (b64.length === 0)
+    throw new PkiError('ERR_PEM_INVALID', `PEM block ${index} ${quoteInput(label)} is empty`);
   try {
     return base64Decode(b64);
   } catch (e) {
-    throw new PkiError('ERR_BASE64', `PEM block ${index} (${label}): ${(e as Error).message}`);
+    throw new PkiError('ERR_BASE64', `PEM block ${index} ${quoteInput(label)}: ${(e as Error).message}`);
   }
 }
 
@@ -102,7 +134,7 @@ export function decodePemBlock(text: string, labels: readonly string[]): PemBloc
   if (!labels.includes(block.label)) {
     throw new PkiError(
       'ERR_PEM_LABEL',
-      `PEM label is "${block.label}"; expected ${labels.map((l) => `"${l}"`).join(' or ')}`,
+      `PEM label is ${quoteInput(block.label)}; expected ${labels.map((l) => `"${l}"`).join(' or ')}`,
     );
   }
   return block;

@@ -1,4 +1,4 @@
-import { PkiError } from '../errors';
+import { PkiError, quoteInput } from '../errors';
 import { checkMs } from './time';
 
 /** 2^63: Go durations are int64 nanoseconds, so magnitudes above this cannot exist. */
@@ -38,7 +38,8 @@ function digitAt(s: string, i: number): bigint {
  * arithmetic for fractions, so every input Go accepts gives the same nanosecond count here.
  */
 function parseNanos(orig: string): bigint {
-  const bad = () => invalid(`invalid duration ${JSON.stringify(orig)}`);
+  const shown = quoteInput(orig);
+  const bad = () => invalid(`invalid duration ${shown}`);
   let s = orig;
   let neg = false;
   if (s.startsWith('-') || s.startsWith('+')) {
@@ -88,11 +89,13 @@ function parseNanos(orig: string): bigint {
     // Unit: everything up to the next digit or dot.
     const unitStart = i;
     while (i < s.length && s[i] !== '.' && !isDigit(s, i)) i++;
-    if (i === unitStart) throw invalid(`missing unit in duration ${JSON.stringify(orig)}`);
+    if (i === unitStart) throw invalid(`missing unit in duration ${shown}`);
     const unitName = s.slice(unitStart, i);
     const unit = UNITS.get(unitName);
     if (unit === undefined) {
-      throw invalid(`unknown unit ${JSON.stringify(unitName)} in duration ${JSON.stringify(orig)}`);
+      // The unit is a piece of the input, so it is shown only when the whole input is.
+      const named = shown === JSON.stringify(orig) ? ` ${JSON.stringify(unitName)}` : '';
+      throw invalid(`unknown unit${named} in duration ${shown}`);
     }
 
     if (v > LIMIT / unit) throw bad();

@@ -4,7 +4,7 @@ import { DEFAULT_LEAF_LIFETIME_MS } from '../leaf/leaf';
 import { certManagerRenewalTime, validateCertManagerSpec } from './cert-manager';
 import { formatDuration } from './duration';
 import { proxyRefreshDelay } from './proxy';
-import { checkMs, DAY_MS, HOUR_MS, rfc3339, SECOND_MS, timeOf } from './time';
+import { checkMs, DAY_MS, rfc3339, timeOf } from './time';
 
 /** `linkerd check` warns about anchors and issuers valid for less than this. */
 const EXPIRY_WARNING_MS = 60 * DAY_MS;

@@ -1,15 +1,8 @@
-import { PkiError, type PkiErrorCode } from '../errors';
-
-const MAX_SHOWN = 80;
-
-/** Renders untrusted input for an error message: escaped, quoted, and cut to a readable length. */
-function show(input: string): string {
-  return JSON.stringify(input.length > MAX_SHOWN ? `${input.slice(0, MAX_SHOWN)}…` : input);
-}
+import { PkiError, type PkiErrorCode, quoteInput } from '../errors';
 
 /** A {@link PkiError} saying `input` is not a valid `what`, and why. */
 export function invalid(code: PkiErrorCode, what: string, input: string, reason: string): PkiError {
-  return new PkiError(code, `invalid ${what} ${show(input)}: ${reason}`);
+  return new PkiError(code, `invalid ${what} ${quoteInput(input)}: ${reason}`);
 }
 
 /** Throws `ERR_INVALID_ARGUMENT` unless `value` is a string (guards JavaScript callers). */

@@ -1,34 +1,54 @@
 import {
   bitString,
   boolean,
-  directoryString,
+  type DerNode,
+  type DerPart,
+  directoryStringPart,
+  encodeNode,
   explicit,
-  ia5String,
+  ia5Node,
   integer,
+  node,
   octetString,
   oid,
   sequence,
-  setOf,
-  time,
+  TAG,
+  timeNode,
   tlv,
 } from '../der';
 import { PkiError } from '../errors';
 import { OID } from './oids';
 
-/** A name with one commonName attribute, encoded as Go's crypto/x509 would (PrintableString when possible). */
-export function encodeCommonNameOnly(commonName: string): Uint8Array {
-  if (commonName.length === 0) return sequence();
+const EMPTY_SEQUENCE = sequence();
+const CRITICAL = boolean(true);
+
+/** {@link encodeCommonNameOnly} as a node, to encode with the structure around it. */
+export function commonNameOnlyNode(commonName: string): DerPart {
+  if (commonName.length === 0) return EMPTY_SEQUENCE;
   if (commonName.length > 64) {
     throw new PkiError('ERR_NAME_INVALID', `commonName is ${commonName.length} characters; X.520 allows 64`);
   }
-  return sequence(setOf(sequence(oid(OID.commonName), directoryString(commonName))));
+  // One attribute in one set: nothing to sort.
+  const attribute = node(TAG.SEQUENCE, oid(OID.commonName), directoryStringPart(commonName));
+  return node(TAG.SEQUENCE, node(TAG.SET, attribute));
+}
+
+/** A name with one commonName attribute, encoded as Go's crypto/x509 would (PrintableString when possible). */
+export function encodeCommonNameOnly(commonName: string): Uint8Array {
+  return encodeNode(commonNameOnlyNode(commonName));
+}
+
+/** {@link encodeExtension} as a node. */
+export function extensionNode(extOid: string, critical: boolean, value: DerPart): DerNode {
+  const wrapped = node(TAG.OCTET_STRING, value);
+  return critical
+    ? node(TAG.SEQUENCE, oid(extOid), CRITICAL, wrapped)
+    : node(TAG.SEQUENCE, oid(extOid), wrapped);
 }
 
 /** One Extension. */
 export function encodeExtension(extOid: string, critical: boolean, value: Uint8Array): Uint8Array {
-  return critical
-    ? sequence(oid(extOid), boolean(true), octetString(value))
-    : sequence(oid(extOid), octetString(value));
+  return encodeNode(extensionNode(extOid, critical, value));
 }
 
 /** basicConstraints, critical, CA:TRUE with an optional pathLenConstraint. */
@@ -77,61 +97,72 @@ export interface AltNames {
   readonly uri?: readonly string[];
 }
 
-/** The GeneralNames encoding of `names`. */
-export function encodeGeneralNames(names: AltNames): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (const d of names.dns ?? []) parts.push(asTagged(0x82, ia5String(d)));
-  for (const e of names.email ?? []) parts.push(asTagged(0x81, ia5String(e)));
+/** {@link encodeGeneralNames} as a node. */
+export function generalNamesNode(names: AltNames): DerNode {
+  const parts: DerPart[] = [];
+  for (const d of names.dns ?? []) parts.push(ia5Node(d, 0x82));
+  for (const e of names.email ?? []) parts.push(ia5Node(e, 0x81));
   for (const ip of names.ip ?? []) parts.push(tlv(0x87, ip));
-  for (const u of names.uri ?? []) parts.push(asTagged(0x86, ia5String(u)));
+  for (const u of names.uri ?? []) parts.push(ia5Node(u, 0x86));
   if (parts.length === 0)
     throw new PkiError('ERR_INVALID_ARGUMENT', 'subjectAltName needs at least one name');
-  return sequence(...parts);
+  return node(TAG.SEQUENCE, ...parts);
+}
+
+/** The GeneralNames encoding of `names`. */
+export function encodeGeneralNames(names: AltNames): Uint8Array {
+  return encodeNode(generalNamesNode(names));
+}
+
+/** {@link subjectAltNameExtension} as a node. */
+export function subjectAltNameNode(names: AltNames, critical = false): DerNode {
+  return extensionNode(OID.subjectAltName, critical, generalNamesNode(names));
 }
 
 /** subjectAltName (not critical: the subject is not empty). */
 export function subjectAltNameExtension(names: AltNames, critical = false): Uint8Array {
-  return encodeExtension(OID.subjectAltName, critical, encodeGeneralNames(names));
+  return encodeNode(subjectAltNameNode(names, critical));
 }
 
-function asTagged(tag: number, encoded: Uint8Array): Uint8Array {
-  const copy = encoded.slice();
-  copy[0] = tag;
-  return copy;
-}
-
-/** Fields of a TBSCertificate (v3). */
+/** Fields of a TBSCertificate (v3); names and extensions may be nodes, encoded with the whole. */
 export interface TbsFields {
   readonly serial: Uint8Array;
   readonly signatureAlgorithm: Uint8Array;
   readonly issuer: Uint8Array;
   readonly notBefore: number;
   readonly notAfter: number;
-  readonly subject: Uint8Array;
+  readonly subject: DerPart;
   readonly spki: Uint8Array;
-  readonly extensions: readonly Uint8Array[];
+  readonly extensions: readonly DerPart[];
 }
 
 const V3 = explicit(0, integer(2));
 
-/** A v3 TBSCertificate. */
+/** A v3 TBSCertificate, written in one pass. */
 export function encodeTbs(f: TbsFields): Uint8Array {
-  return sequence(
-    V3,
-    integer(f.serial),
-    f.signatureAlgorithm,
-    f.issuer,
-    sequence(time(f.notBefore), time(f.notAfter)),
-    f.subject,
-    f.spki,
-    explicit(3, sequence(...f.extensions)),
+  return encodeNode(
+    node(
+      TAG.SEQUENCE,
+      V3,
+      integer(f.serial),
+      f.signatureAlgorithm,
+      f.issuer,
+      node(TAG.SEQUENCE, timeNode(f.notBefore), timeNode(f.notAfter)),
+      f.subject,
+      f.spki,
+      node(0xa3, node(TAG.SEQUENCE, ...f.extensions)),
+    ),
   );
 }
 
 /** The ecdsa-with-SHA256 AlgorithmIdentifier (no parameters). */
 export const ECDSA_WITH_SHA256 = sequence(oid(OID.ecdsaWithSha256));
 
+const NO_UNUSED_BITS = new Uint8Array([0]);
+
 /** A Certificate from its TBS and an ecdsa-with-SHA256 signature. */
 export function encodeCertificate(tbs: Uint8Array, signature: Uint8Array): Uint8Array {
-  return sequence(tbs, ECDSA_WITH_SHA256, bitString(signature));
+  return encodeNode(
+    node(TAG.SEQUENCE, tbs, ECDSA_WITH_SHA256, node(TAG.BIT_STRING, NO_UNUSED_BITS, signature)),
+  );
 }

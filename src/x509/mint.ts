@@ -32,10 +32,26 @@ export interface IssuedCertificate {
   readonly pem: string;
 }
 
-/** `crypto.getRandomValues` as a {@link RandomSource}. */
+/** Random bytes drawn ahead for serials: one `getRandomValues` call serves hundreds of certificates. */
+const RANDOM_POOL_SIZE = 4096;
+let randomPool = new Uint8Array(0);
+let randomPoolUsed = 0;
+
+/** `crypto.getRandomValues` as a {@link RandomSource}, drawn in bulk (each call costs microseconds). */
 export function platformRandom(length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  globalThis.crypto.getRandomValues(out);
+  if (length > RANDOM_POOL_SIZE / 8) {
+    const out = new Uint8Array(length);
+    globalThis.crypto.getRandomValues(out);
+    return out;
+  }
+  if (randomPoolUsed + length > randomPool.length) {
+    randomPool = new Uint8Array(RANDOM_POOL_SIZE);
+    globalThis.crypto.getRandomValues(randomPool);
+    randomPoolUsed = 0;
+  }
+  const out = randomPool.slice(randomPoolUsed, randomPoolUsed + length);
+  randomPool.fill(0, randomPoolUsed, randomPoolUsed + length); // handed out: not kept
+  randomPoolUsed += length;
   return out;
 }
 
@@ -80,15 +96,24 @@ export function checkLifetime(lifetime: number, what: string): number {
   return lifetime;
 }
 
+/** Signs TBS fields with ecdsa-with-SHA256 (deterministically when `options.random` is set); returns the certificate DER. */
+export async function signCertificateDer(
+  fields: Omit<TbsFields, 'signatureAlgorithm'>,
+  key: PrivateKey,
+  options: MintOptions,
+): Promise<Uint8Array> {
+  const tbs = encodeTbs({ ...fields, signatureAlgorithm: ECDSA_WITH_SHA256 });
+  const signature = options.random ? key.signDeterministic(tbs) : await key.sign(tbs);
+  return encodeCertificate(tbs, signature);
+}
+
 /** Signs TBS fields with ecdsa-with-SHA256 (deterministically when `options.random` is set) and returns the certificate in all its forms. */
 export async function signCertificate(
   fields: Omit<TbsFields, 'signatureAlgorithm'>,
   key: PrivateKey,
   options: MintOptions,
 ): Promise<IssuedCertificate> {
-  const tbs = encodeTbs({ ...fields, signatureAlgorithm: ECDSA_WITH_SHA256 });
-  const signature = options.random ? key.signDeterministic(tbs) : await key.sign(tbs);
-  const der = encodeCertificate(tbs, signature);
+  const der = await signCertificateDer(fields, key, options);
   return { certificate: parseCertificate(der), der, pem: encodePem('CERTIFICATE', der) };
 }
 
