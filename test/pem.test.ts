@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { PkiError } from '../src/errors';
 import {
   base64Decode,
   base64Encode,
@@ -9,17 +8,9 @@ import {
   decodePemBlock,
   encodePem,
 } from '../src/pem';
+import { codeOf } from './helpers/pki';
 
 const bytes = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 37 + 11) & 0xff);
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof PkiError ? e.code : `not a PkiError: ${String(e)}`;
-  }
-  return undefined;
-}
 
 describe('base64', () => {
   it('round-trips every length against Node', () => {
@@ -33,7 +24,7 @@ describe('base64', () => {
   });
 
   it.each(['QQ', 'QQ=', 'Q===', 'QR==', 'QUI*', 'QU I=', 'QUJD\n'])('refuses %j', (s) => {
-    expect(code(() => base64Decode(s))).toBe('ERR_BASE64');
+    expect(codeOf(() => base64Decode(s))).toBe('ERR_BASE64');
   });
 });
 
@@ -57,28 +48,28 @@ describe('PEM', () => {
 
   it('refuses stray characters inside the base64', () => {
     const bad = encodePem('CERTIFICATE', der1).replace(/\n([A-Za-z])/, '\n$1!');
-    expect(code(() => decodePem(bad))).toBe('ERR_BASE64');
+    expect(codeOf(() => decodePem(bad))).toBe('ERR_BASE64');
   });
 
   it('refuses a missing END, a mismatched END, headers, and no block at all', () => {
-    expect(code(() => decodePem('-----BEGIN CERTIFICATE-----\nAAAA\n'))).toBe('ERR_PEM_INVALID');
-    expect(code(() => decodePem('-----BEGIN CERTIFICATE-----\nAAAA\n-----END X509 CRL-----\n'))).toBe(
+    expect(codeOf(() => decodePem('-----BEGIN CERTIFICATE-----\nAAAA\n'))).toBe('ERR_PEM_INVALID');
+    expect(codeOf(() => decodePem('-----BEGIN CERTIFICATE-----\nAAAA\n-----END X509 CRL-----\n'))).toBe(
       'ERR_PEM_INVALID',
     );
     const encrypted =
       '-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nAAAA\n-----END EC PRIVATE KEY-----\n';
-    expect(code(() => decodePem(encrypted))).toBe('ERR_PEM_INVALID');
-    expect(code(() => decodePem('hello'))).toBe('ERR_PEM_INVALID');
+    expect(codeOf(() => decodePem(encrypted))).toBe('ERR_PEM_INVALID');
+    expect(codeOf(() => decodePem('hello'))).toBe('ERR_PEM_INVALID');
   });
 
   it('checks the label of a single block', () => {
     const text = encodePem('PUBLIC KEY', der2);
     expect(decodePemBlock(text, ['PUBLIC KEY']).der).toEqual(der2);
-    expect(code(() => decodePemBlock(text, ['CERTIFICATE']))).toBe('ERR_PEM_LABEL');
-    expect(code(() => decodePemBlock(text + text, ['PUBLIC KEY']))).toBe('ERR_PEM_INVALID');
+    expect(codeOf(() => decodePemBlock(text, ['CERTIFICATE']))).toBe('ERR_PEM_LABEL');
+    expect(codeOf(() => decodePemBlock(text + text, ['PUBLIC KEY']))).toBe('ERR_PEM_INVALID');
   });
 
   it('refuses oversize input early', () => {
-    expect(code(() => decodePem('A'.repeat((1 << 20) + 1)))).toBe('ERR_INPUT_TOO_LARGE');
+    expect(codeOf(() => decodePem('A'.repeat((1 << 20) + 1)))).toBe('ERR_INPUT_TOO_LARGE');
   });
 });

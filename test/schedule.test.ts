@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isPkiError } from '../src/errors';
 import {
   CERT_MANAGER_DEFAULT_DURATION_MS,
   CERT_MANAGER_MIN_DURATION_MS,
@@ -12,6 +11,7 @@ import {
   proxyRefreshDelay,
   validateCertManagerSpec,
 } from '../src/schedule';
+import { codeOf } from './helpers/pki';
 
 const NS = 1e-6;
 const US = 1e-3;
@@ -22,15 +22,6 @@ const H = 60 * M;
 /** ±2^63 ns, Go's duration limits, in milliseconds (as close as a float64 gets). */
 const MAX_GO_MS = 9_223_372_036_854 + 0.775807;
 const MIN_GO_MS = -(9_223_372_036_854 + 0.775808);
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return isPkiError(e) ? e.code : 'not a PkiError';
-  }
-  return undefined;
-}
 
 describe('parseDuration (Go time.ParseDuration test table)', () => {
   it.each<[string, number]>([
@@ -118,7 +109,7 @@ describe('parseDuration (Go time.ParseDuration test table)', () => {
     '1H',
     '1e3s',
   ])('refuses %j', (input) => {
-    expect(code(() => parseDuration(input))).toBe('ERR_DURATION_INVALID');
+    expect(codeOf(() => parseDuration(input))).toBe('ERR_DURATION_INVALID');
   });
 
   it('names the problem like Go does', () => {
@@ -128,7 +119,7 @@ describe('parseDuration (Go time.ParseDuration test table)', () => {
   });
 
   it('refuses a non-string', () => {
-    expect(code(() => parseDuration(5 as unknown as string))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => parseDuration(5 as unknown as string))).toBe('ERR_INVALID_ARGUMENT');
   });
 });
 
@@ -162,9 +153,9 @@ describe('formatDuration (Go Duration.String test table)', () => {
   );
 
   it('refuses values Go cannot hold and non-finite numbers', () => {
-    expect(code(() => formatDuration(1e16))).toBe('ERR_DURATION_INVALID');
-    expect(code(() => formatDuration(Number.NaN))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => formatDuration(Number.POSITIVE_INFINITY))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => formatDuration(1e16))).toBe('ERR_DURATION_INVALID');
+    expect(codeOf(() => formatDuration(Number.NaN))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => formatDuration(Number.POSITIVE_INFINITY))).toBe('ERR_INVALID_ARGUMENT');
   });
 });
 
@@ -194,10 +185,10 @@ describe('proxyRefreshDelay (linkerd2-proxy refresh_in)', () => {
   });
 
   it('refuses bad input', () => {
-    expect(code(() => proxyRefreshDelay(new Date(Number.NaN), now))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => proxyRefreshDelay(now, 'now' as unknown as Date))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => proxyRefreshDelay(now, now, { min: -1 }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => proxyRefreshDelay(now, now, { min: 2, max: 1 }))).toBe('ERR_SCHEDULE_INVALID');
+    expect(codeOf(() => proxyRefreshDelay(new Date(Number.NaN), now))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => proxyRefreshDelay(now, 'now' as unknown as Date))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => proxyRefreshDelay(now, now, { min: -1 }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => proxyRefreshDelay(now, now, { min: 2, max: 1 }))).toBe('ERR_SCHEDULE_INVALID');
   });
 });
 
@@ -258,15 +249,15 @@ describe('certManagerRenewalTime (cert-manager RenewalTime)', () => {
   });
 
   it('refuses bad input', () => {
-    expect(code(() => certManagerRenewalTime({ notBefore: new Date(Number.NaN), notAfter: nb }))).toBe(
+    expect(codeOf(() => certManagerRenewalTime({ notBefore: new Date(Number.NaN), notAfter: nb }))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
     expect(
-      code(() => certManagerRenewalTime({ notBefore: nb, notAfter: nb, renewBeforePercentage: 33.5 })),
+      codeOf(() => certManagerRenewalTime({ notBefore: nb, notAfter: nb, renewBeforePercentage: 33.5 })),
     ).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => certManagerRenewalTime({ notBefore: nb, notAfter: nb, renewBefore: Number.NaN }))).toBe(
-      'ERR_INVALID_ARGUMENT',
-    );
+    expect(
+      codeOf(() => certManagerRenewalTime({ notBefore: nb, notAfter: nb, renewBefore: Number.NaN })),
+    ).toBe('ERR_INVALID_ARGUMENT');
   });
 });
 
@@ -353,8 +344,8 @@ describe('validateCertManagerSpec (cert-manager ValidateDuration)', () => {
   });
 
   it('refuses non-numbers', () => {
-    expect(code(() => validateCertManagerSpec({ duration: Number.NaN }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(code(() => validateCertManagerSpec({ renewBefore: Number.POSITIVE_INFINITY }))).toBe(
+    expect(codeOf(() => validateCertManagerSpec({ duration: Number.NaN }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => validateCertManagerSpec({ renewBefore: Number.POSITIVE_INFINITY }))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
   });

@@ -1,23 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cryptoBackend, setCryptoBackend } from '../src/crypto/backend';
+import { setCryptoBackend } from '../src/crypto/backend';
 import { Verifier, type VerifyResult, verifyChain } from '../src/verify';
+import { countSignatureChecks } from './helpers/pki';
 import { gn, intermediate, leaf, type Minted, mint, newKey, root } from './verify-certs';
-
-/** Counts the signature checks reaching the crypto backend. */
-function countSignatureChecks(): () => number {
-  const base = cryptoBackend();
-  let calls = 0;
-  setCryptoBackend({
-    ...base,
-    verify: (...args) => {
-      calls++;
-      return base.verify(...args);
-    },
-  });
-  return () => calls;
-}
 
 /** What a result says, without object identities. */
 function summary(result: VerifyResult): unknown {

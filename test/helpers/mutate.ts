@@ -3,6 +3,7 @@
  * plain data, so fast-check can generate, print and shrink it; {@link applyMutations} replays it.
  */
 import fc from 'fast-check';
+import { concat } from '../../src/der';
 import { PkiError } from '../../src/errors';
 
 /** Largest input a mutation may produce: keeps every run bounded. */
@@ -186,19 +187,7 @@ export function encodeTree(nodes: readonly DerNode[]): Uint8Array {
   const parts = nodes.map((n) =>
     n.children ? tlvBytes(n.tag, n.prefix, encodeTree(n.children)) : tlvBytes(n.tag, n.content),
   );
-  return concatBytes(parts);
-}
-
-function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let len = 0;
-  for (const p of parts) len += p.length;
-  const out = new Uint8Array(len);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 function cloneNode(n: DerNode): DerNode {
@@ -389,7 +378,7 @@ export function applyMutation(bytes: Uint8Array, m: Mutation): Uint8Array {
       out = splice(bytes, n === 0 ? 0 : m.at % (n + 1), 0, m.bytes);
       break;
     case 'append':
-      out = concatBytes([bytes, m.bytes]);
+      out = concat([bytes, m.bytes]);
       break;
     case 'length': {
       const heads = headerOffsets(bytes);
@@ -401,7 +390,7 @@ export function applyMutation(bytes: Uint8Array, m: Mutation): Uint8Array {
     }
     case 'wrap':
       out = m.indefinite
-        ? concatBytes([new Uint8Array(2 * m.depth).fill(0x80).map((_, i) => (i % 2 ? 0x80 : 0x30)), bytes])
+        ? concat([new Uint8Array(2 * m.depth).fill(0x80).map((_, i) => (i % 2 ? 0x80 : 0x30)), bytes])
         : nestedSequences(m.depth, bytes);
       break;
     case 'tree':

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { cryptoBackend, setCryptoBackend } from '../../src/crypto/backend';
 import { PkiError } from '../../src/errors';
 
 /** A Linkerd workload identity and its SPIFFE ID, as the proxy's tests use them. */
@@ -46,4 +47,18 @@ export async function codeOfAsync(fn: () => Promise<unknown>): Promise<string | 
 /** Lowercase hex of bytes. */
 export function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
+}
+
+/** Wraps the crypto backend to count the signature checks reaching it; restore with `setCryptoBackend(undefined)`. */
+export function countSignatureChecks(): () => number {
+  const base = cryptoBackend();
+  let calls = 0;
+  setCryptoBackend({
+    ...base,
+    verify: (...args) => {
+      calls++;
+      return base.verify(...args);
+    },
+  });
+  return () => calls;
 }
