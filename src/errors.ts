@@ -73,7 +73,14 @@ export class PkiError extends Error {
   }
 }
 
-/** Whether `value` is a {@link PkiError}, optionally with the given code. */
+/**
+ * Whether `value` is a {@link PkiError}, optionally with the given code.
+ *
+ * @example
+ * ```ts
+ * if (isPkiError(e, 'ERR_KEY_UNSUPPORTED')) console.error('bring a P-256 key');
+ * ```
+ */
 export function isPkiError(value: unknown, code?: PkiErrorCode): value is PkiError {
   return value instanceof PkiError && (code === undefined || value.code === code);
 }

@@ -3,7 +3,14 @@ import type { CryptoBackend } from './types';
 
 let chosen: CryptoBackend | undefined;
 
-/** The crypto backend in use. */
+/**
+ * The crypto backend in use.
+ *
+ * @example
+ * ```ts
+ * cryptoBackend().name; // 'node' in Node, 'webcrypto' elsewhere
+ * ```
+ */
 export function cryptoBackend(): CryptoBackend {
   chosen ??= defaultBackend();
   return chosen;

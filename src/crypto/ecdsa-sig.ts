@@ -4,6 +4,11 @@ import { DerReader, integer, sequence, TAG } from '../der';
  * Converts a DER `ECDSA-Sig-Value` into the raw `r || s` form WebCrypto and noble use, each integer
  * left-padded to `size` bytes. Returns undefined for anything but a strict DER encoding of two
  * positive integers that fit.
+ *
+ * @example
+ * ```ts
+ * const raw = derToRawSignature(cert.signature, 32); // 64 bytes for WebCrypto, or undefined
+ * ```
  */
 export function derToRawSignature(der: Uint8Array, size: number): Uint8Array | undefined {
   try {
@@ -69,7 +74,14 @@ export function isEcdsaSigDer(der: Uint8Array, size: number): boolean {
   return p === der.length;
 }
 
-/** Converts a raw `r || s` signature into DER with minimal integers. */
+/**
+ * Converts a raw `r || s` signature into DER with minimal integers.
+ *
+ * @example
+ * ```ts
+ * const der = rawToDerSignature(new Uint8Array(await crypto.subtle.sign(params, key, data)));
+ * ```
+ */
 export function rawToDerSignature(raw: Uint8Array): Uint8Array {
   const half = raw.length >> 1;
   return sequence(integer(raw.subarray(0, half)), integer(raw.subarray(half)));

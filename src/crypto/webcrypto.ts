@@ -31,7 +31,14 @@ function publicHandle(subtle: SubtleCrypto, alg: SignatureAlgorithm, key: Public
   return handle;
 }
 
-/** The WebCrypto backend, over a given `SubtleCrypto`. */
+/**
+ * The WebCrypto backend, over a given `SubtleCrypto`.
+ *
+ * @example
+ * ```ts
+ * setCryptoBackend(webCryptoBackend(globalThis.crypto.subtle));
+ * ```
+ */
 export function webCryptoBackend(subtle: SubtleCrypto): CryptoBackend {
   const signingHandle = (key: SigningKey): Promise<CryptoKey> => {
     let h = privateHandles.get(key);

@@ -104,7 +104,14 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   return { ...issued, key, chain: [anchor.certificate, ...above], notAfterCut: wanted > limit };
 }
 
-/** Refuses to sign with a CA that is not a CA, whose key does not match, or that is not valid at `now`. */
+/**
+ * Refuses to sign with a CA that is not a CA, whose key does not match, or that is not valid at `now`.
+ *
+ * @example
+ * ```ts
+ * checkSigner(issuer.certificate, issuer.key, Date.now()); // throws when it may not sign now
+ * ```
+ */
 export function checkSigner(cert: Certificate, key: PrivateKey, now: number): void {
   if (!cert.basicConstraints?.ca) {
     throw new PkiError(

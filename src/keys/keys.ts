@@ -57,7 +57,15 @@ function storedPoint(point: Uint8Array): Uint8Array {
   }
 }
 
-/** An ECDSA P-256 public key. */
+/**
+ * An ECDSA P-256 public key.
+ *
+ * @example
+ * ```ts
+ * const pub = importPublicKey(pem);
+ * pub.toJwk(); // { kty: 'EC', crv: 'P-256', x, y }
+ * ```
+ */
 export class PublicKey {
   /** Always `P-256`. */
   readonly curve = 'P-256' as const;
@@ -99,6 +107,13 @@ export class PublicKey {
 /**
  * An ECDSA P-256 private key. Its scalar stays inside: `toString`, `JSON.stringify` and `util.inspect`
  * print no key material; only the explicit export methods reveal it.
+ *
+ * @example
+ * ```ts
+ * const key = await generateKeyPair();
+ * String(key); // 'PrivateKey(P-256, redacted)'
+ * const p8 = key.exportPkcs8(); // key.p8
+ * ```
  */
 export class PrivateKey implements SigningKey {
   readonly #scalar: Uint8Array;
@@ -282,7 +297,14 @@ export function importPublicKey(input: string | Uint8Array): PublicKey {
   return new PublicKey(readSpkiPoint(checkKeySize(der, 'public key')));
 }
 
-/** Whether `key` is an EC P-256 key in a certificate or CSR. */
+/**
+ * Whether `key` is an EC P-256 key in a certificate or CSR.
+ *
+ * @example
+ * ```ts
+ * isP256(parseCertificate(pem).publicKey); // true for Linkerd's certificates
+ * ```
+ */
 export function isP256(key: PublicKeyInfo): boolean {
   return key.kind === 'ec' && key.curve === 'P-256';
 }

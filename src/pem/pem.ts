@@ -155,7 +155,14 @@ export function encodePem(label: string, der: Uint8Array): string {
   return `${out}${END}${label}${DASHES}\n`;
 }
 
-/** Whether `text` looks like PEM rather than binary DER read as text. */
+/**
+ * Whether `text` looks like PEM rather than binary DER read as text.
+ *
+ * @example
+ * ```ts
+ * isPemText('-----BEGIN CERTIFICATE-----\n...'); // true
+ * ```
+ */
 export function isPemText(text: string): boolean {
   return text.includes(BEGIN);
 }
