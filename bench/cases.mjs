@@ -1,0 +1,265 @@
+// The benchmark cases. Each case: { name, what, setup(ctx) -> fn | { skip } }, and what its ratios compare to.
+
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { csrPool, IDENTITY } from './fixtures.mjs';
+
+/** More distinct CSR keys than any key-handle cache in the library holds. */
+const FRESH_CSRS = 4096;
+/** Distinct leaves the verify cases cycle through. */
+export const LEAF_POOL = 128;
+
+/** Whether the library build has path validation yet. */
+export function hasVerify(L) {
+  return typeof L.verifyChain === 'function' && typeof L.Verifier === 'function';
+}
+
+const VERIFY_MISSING = 'verify not built';
+
+/** Cycles through `items`. */
+function cycle(items) {
+  let i = 0;
+  return () => items[i++ % items.length];
+}
+
+/** A short case description and its comparison groups: `floor` is 'issue' or 'verify'; `peer` names a case. */
+export const CASES = [
+  {
+    name: 'issue-from-csr',
+    what: 'issueLeaf from CSR DER (parse, Linkerd checks, proof of possession, mint, sign, PEM); the same CSR each call, as a proxy renewing',
+    floor: 'issue',
+    peer: 'peer-x509-issue',
+    setup: ({ L, pki }) => {
+      const { issuer, csr } = pki;
+      return () => L.issueLeaf({ issuer, csr, identity: IDENTITY });
+    },
+  },
+  {
+    name: 'issue-from-fresh-csr',
+    what: `issueLeaf as above, a new key in every CSR (cycling ${FRESH_CSRS} CSRs, more than any key cache holds)`,
+    floor: 'issue',
+    peer: 'peer-x509-issue',
+    setup: async ({ L, pki }) => {
+      const next = cycle(await csrPool(L, IDENTITY, FRESH_CSRS));
+      const { issuer } = pki;
+      return () => L.issueLeaf({ issuer, csr: next(), identity: IDENTITY });
+    },
+  },
+  {
+    name: 'verify-chain',
+    what: `Verifier (warm): leaf DER + issuer DER against a two-anchor bundle, name = identity; ${LEAF_POOL} distinct leaves`,
+    floor: 'verify',
+    peer: 'peer-x509-verify',
+    setup: ({ L, pki }) => {
+      if (!hasVerify(L)) return { skip: VERIFY_MISSING };
+      return warmVerify(L, pki);
+    },
+  },
+  {
+    name: 'verify-chain-cold',
+    what: 'verifyChain, nothing reused between calls: bundle and issuer parsed from PEM, two signature checks',
+    floor: 'verify',
+    peer: 'peer-x509-verify',
+    setup: ({ L, pki }) => {
+      if (!hasVerify(L)) return { skip: VERIFY_MISSING };
+      return coldVerify(L, pki);
+    },
+  },
+  {
+    name: 'keygen-csr',
+    what: 'generateKeyPair + createCsr (the proxy at start-up)',
+    setup:
+      ({ L }) =>
+      async () =>
+        L.createCsr({ key: await L.generateKeyPair(), identity: IDENTITY }),
+  },
+  {
+    name: 'parse-cert',
+    what: `parseCertificate(DER) of a leaf (${LEAF_POOL} distinct)`,
+    setup: ({ L, pki }) => {
+      const next = cycle(pki.leaves.map((l) => l.der));
+      return () => L.parseCertificate(next());
+    },
+  },
+  {
+    name: 'floor-sign',
+    what: 'one ECDSA P-256 / SHA-256 sign of a leaf TBS, node:crypto, prepared KeyObject',
+    setup: ({ L, pki }) => {
+      const key = createPrivateKey({
+        key: Buffer.from(pki.issuer.key.exportPkcs8()),
+        format: 'der',
+        type: 'pkcs8',
+      });
+      const tbs = L.parseCertificate(pki.leaves[0].der).tbs;
+      return () => sign('sha256', tbs, { key, dsaEncoding: 'der' });
+    },
+  },
+  {
+    name: 'floor-verify',
+    what: 'one ECDSA P-256 / SHA-256 verify of a leaf signature, node:crypto, prepared KeyObject',
+    setup: ({ L, pki }) => {
+      const key = createPublicKey({
+        key: Buffer.from(pki.issuer.certificate.publicKey.der),
+        format: 'der',
+        type: 'spki',
+      });
+      const leaves = pki.leaves.map((l) => L.parseCertificate(l.der));
+      const next = cycle(leaves);
+      return () => {
+        const c = next();
+        if (!verify('sha256', c.tbs, { key, dsaEncoding: 'der' }, c.signature))
+          throw new Error('floor-verify failed');
+      };
+    },
+  },
+  {
+    name: 'peer-x509-issue',
+    what: '@peculiar/x509: parse + verify the CSR, check its SAN, X509CertificateGenerator.create with the same extensions, PEM',
+    setup: peerX509Issue,
+  },
+  {
+    name: 'peer-x509-verify',
+    what: '@peculiar/x509: parse the leaf, X509ChainBuilder over issuer + bundle, dates, anchor and SAN checks',
+    setup: peerX509Verify,
+  },
+  {
+    name: 'peer-pkijs-verify',
+    what: 'pkijs: parse the leaf, CertificateChainValidationEngine (issuer + two anchors), SAN check',
+    setup: peerPkijsVerify,
+  },
+];
+
+// --- verify (wired to the library's Verifier / verifyChain) ----------------------------------------
+
+function warmVerify(L, pki) {
+  const next = cycle(pki.leaves);
+  const verifier = new L.Verifier({ bundle: pki.bundlePem });
+  const intermediates = [pki.issuer.der];
+  return async () => {
+    const leaf = next();
+    const r = await verifier.verify({ leaf: leaf.der, intermediates, name: leaf.identity });
+    if (!r.ok) throw new Error(`verify-chain failed: ${r.code} ${r.reason}`);
+  };
+}
+
+function coldVerify(L, pki) {
+  const next = cycle(pki.leaves);
+  const intermediates = [pki.issuer.pem];
+  return async () => {
+    const leaf = next();
+    const r = await L.verifyChain({
+      leaf: leaf.der,
+      intermediates,
+      bundle: pki.bundlePem,
+      name: leaf.identity,
+    });
+    if (!r.ok) throw new Error(`verify-chain-cold failed: ${r.code} ${r.reason}`);
+  };
+}
+
+// --- peers -----------------------------------------------------------------------------------------
+
+async function loadX509() {
+  await import('./reflect-metadata.mjs');
+  const x509 = await import('@peculiar/x509');
+  x509.cryptoProvider.set(globalThis.crypto);
+  return x509;
+}
+
+function hex(bytes) {
+  return Buffer.from(bytes).toString('hex');
+}
+
+async function peerX509Issue({ L, pki }) {
+  const x509 = await loadX509();
+  const subtle = globalThis.crypto.subtle;
+  const issuerCert = new x509.X509Certificate(pki.issuer.der);
+  const signingKey = await subtle.importKey(
+    'pkcs8',
+    pki.issuer.key.exportPkcs8(),
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    false,
+    ['sign'],
+  );
+  const aki = hex(pki.issuer.certificate.subjectKeyId);
+  const spiffe = L.linkerdIdentityToSpiffeId(IDENTITY).toString();
+  const csrDer = pki.csr;
+  const usage = x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment;
+  return async () => {
+    const req = new x509.Pkcs10CertificateRequest(csrDer);
+    if (!(await req.verify())) throw new Error('peer CSR signature');
+    const san = req.getExtension('2.5.29.17');
+    const dns = san?.names.items.filter((n) => n.type === 'dns').map((n) => n.value) ?? [];
+    if (dns.length !== 1 || dns[0] !== IDENTITY) throw new Error('peer CSR SAN');
+    const now = Date.now();
+    const serial = new Uint8Array(16);
+    globalThis.crypto.getRandomValues(serial);
+    serial[0] = (serial[0] & 0x7f) | 0x40;
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: hex(serial),
+      subject: `CN=${IDENTITY}`,
+      issuer: issuerCert.subject,
+      notBefore: new Date(now - 10_000),
+      notAfter: new Date(now + 86_410_000),
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      publicKey: req.publicKey,
+      signingKey,
+      extensions: [
+        new x509.KeyUsagesExtension(usage, true),
+        new x509.ExtendedKeyUsageExtension([
+          x509.ExtendedKeyUsage.serverAuth,
+          x509.ExtendedKeyUsage.clientAuth,
+        ]),
+        new x509.AuthorityKeyIdentifierExtension(aki),
+        new x509.SubjectAlternativeNameExtension([
+          { type: 'dns', value: IDENTITY },
+          { type: 'url', value: spiffe },
+        ]),
+      ],
+    });
+    cert.toString('pem');
+  };
+}
+
+async function peerX509Verify({ pki }) {
+  const x509 = await loadX509();
+  const issuer = new x509.X509Certificate(pki.issuer.der);
+  const anchors = [new x509.X509Certificate(pki.anchor.der), new x509.X509Certificate(pki.nextAnchor.der)];
+  const anchorPrints = await Promise.all(anchors.map(async (a) => hex(await a.getThumbprint())));
+  const next = cycle(pki.leaves);
+  return async () => {
+    const { der, identity } = next();
+    const leaf = new x509.X509Certificate(der);
+    const chain = await new x509.X509ChainBuilder({ certificates: [issuer, ...anchors] }).build(leaf);
+    const top = chain[chain.length - 1];
+    if (chain.length !== 3 || !anchorPrints.includes(hex(await top.getThumbprint()))) {
+      throw new Error('peer chain does not end at an anchor');
+    }
+    const now = new Date();
+    for (const c of chain) if (now < c.notBefore || now > c.notAfter) throw new Error('peer validity');
+    const san = leaf.getExtension('2.5.29.17');
+    if (!san?.names.items.some((n) => n.type === 'dns' && n.value === identity)) throw new Error('peer SAN');
+  };
+}
+
+async function peerPkijsVerify({ pki }) {
+  const pkijs = await import('pkijs');
+  pkijs.setEngine('bench', new pkijs.CryptoEngine({ name: 'bench', crypto: globalThis.crypto }));
+  const parse = (der) => pkijs.Certificate.fromBER(der);
+  const issuer = parse(pki.issuer.der);
+  const trustedCerts = [parse(pki.anchor.der), parse(pki.nextAnchor.der)];
+  const next = cycle(pki.leaves);
+  return async () => {
+    const { der, identity } = next();
+    const leaf = parse(der);
+    const engine = new pkijs.CertificateChainValidationEngine({
+      trustedCerts,
+      certs: [leaf, issuer],
+      checkDate: new Date(),
+    });
+    const r = await engine.verify();
+    if (!r.result) throw new Error(`pkijs: ${r.resultMessage}`);
+    const san = leaf.extensions?.find((e) => e.extnID === '2.5.29.17');
+    const names = san?.parsedValue?.altNames ?? [];
+    if (!names.some((n) => n.type === 2 && n.value === identity)) throw new Error('pkijs SAN');
+  };
+}
