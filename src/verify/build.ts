@@ -4,11 +4,12 @@
  * fails, within a {@link Budget} so loops and hostile certificate sets end fast. Every candidate issuer is
  * checked as RFC 5280 §6.1 would check it on the way down, just in the opposite order.
  */
-import { latin1, sameBytes } from '../der';
+import { sameBytes } from '../der';
 import { formatName } from '../x509/name';
 import { OID } from '../x509/oids';
 import type { Certificate } from '../x509/types';
 import type { Budget } from './budget';
+import { byteKey } from './bytes';
 import { constrainedNames, nameConstraintsProblem } from './constraints';
 import { signatureAlgorithmProblem } from './policy';
 import { certificateProblem, issuedProblem, issuerProblem, validityProblem } from './profile';
@@ -32,8 +33,8 @@ export const USAGE_OID: Readonly<Record<Usage, string | undefined>> = {
   any: undefined,
 };
 
-/** Whether `child`'s signature verifies with `issuer`'s public key. */
-export type SignatureCheck = (child: Certificate, issuer: Certificate) => Promise<boolean>;
+/** Whether `child`'s signature verifies with `issuer`'s public key (known answers may come synchronously). */
+export type SignatureCheck = (child: Certificate, issuer: Certificate) => boolean | Promise<boolean>;
 
 /** Everything path building needs besides the leaf. */
 export interface PathContext {
@@ -58,8 +59,10 @@ interface Candidate {
 export function poolBySubject(certs: readonly Certificate[]): Map<string, Certificate[]> {
   const pool = new Map<string, Certificate[]>();
   for (const cert of certs) {
-    const key = latin1(cert.subject.der);
-    pool.set(key, [...(pool.get(key) ?? []), cert]);
+    const key = byteKey(cert.subject.der);
+    const same = pool.get(key);
+    if (same) same.push(cert);
+    else pool.set(key, [cert]);
   }
   return pool;
 }
@@ -70,6 +73,32 @@ export function poolBySubject(certs: readonly Certificate[]): Map<string, Certif
  */
 export async function buildPath(leaf: Certificate, ctx: PathContext): Promise<Certificate[] | VerifyFailure> {
   return ctx.store.has(leaf) ? [leaf] : extend([leaf], ctx);
+}
+
+const EMPTY_POOL: ReadonlyMap<string, readonly Certificate[]> = new Map();
+
+/**
+ * {@link buildPath} with `issuer` as the only presented certificate: the usual chain of a leaf and the
+ * CA that issued it, searched with less bookkeeping. When `issuer` is named as the leaf's issuer, is not
+ * the leaf, no anchor shares its name and the leaf is no anchor, `issuer` is the one candidate
+ * {@link issuerCandidates} would give the leaf; above it, `issuer` is on the path, so the pool has no
+ * candidate left to give and an empty one is the same. Any other case takes the general search.
+ */
+export async function buildPathThrough(
+  leaf: Certificate,
+  issuer: Certificate,
+  ctx: Omit<PathContext, 'pool'>,
+): Promise<Certificate[] | VerifyFailure> {
+  if (
+    !sameBytes(leaf.issuer.der, issuer.subject.der) ||
+    sameBytes(leaf.der, issuer.der) ||
+    ctx.store.bySubject(issuer.subject.der).length > 0 ||
+    ctx.store.has(leaf)
+  ) {
+    return buildPath(leaf, { ...ctx, pool: poolBySubject([issuer]) });
+  }
+  const rest: PathContext = { ...ctx, pool: EMPTY_POOL };
+  return (await issuerFailure([leaf], { cert: issuer, anchor: false }, rest)) ?? extend([leaf, issuer], rest);
 }
 
 async function extend(path: Certificate[], ctx: PathContext): Promise<Certificate[] | VerifyFailure> {
@@ -93,12 +122,23 @@ async function extend(path: Certificate[], ctx: PathContext): Promise<Certificat
  * different), anchors before presented certificates within each group.
  */
 function issuerCandidates(child: Certificate, path: readonly Certificate[], ctx: PathContext): Candidate[] {
-  const anchors = ctx.store.bySubject(child.issuer.der).map((cert) => ({ cert, anchor: true }));
-  const presented = (ctx.pool.get(latin1(child.issuer.der)) ?? [])
-    .filter((cert) => !ctx.store.has(cert) && !path.some((p) => sameBytes(p.der, cert.der)))
-    .map((cert) => ({ cert, anchor: false }));
+  const candidates: Candidate[] = [];
+  const anchors = ctx.store.bySubject(child.issuer.der);
+  for (const cert of anchors) candidates.push({ cert, anchor: true });
+  // Pooled certificates are named `child.issuer`: the anchors of that name are the ones they could be.
+  const pooled = ctx.pool.size > 0 ? ctx.pool.get(byteKey(child.issuer.der)) : undefined;
+  for (const cert of pooled ?? []) {
+    if (!includesBytes(anchors, cert) && !includesBytes(path, cert)) candidates.push({ cert, anchor: false });
+  }
+  if (candidates.length < 2) return candidates;
   const rank = (c: Candidate) => likeliness(child.authorityKeyId, c.cert.subjectKeyId);
-  return [...anchors, ...presented].sort((a, b) => rank(a) - rank(b));
+  return candidates.sort((a, b) => rank(a) - rank(b));
+}
+
+/** Whether `cert` is byte for byte one of `certs`. */
+function includesBytes(certs: readonly Certificate[], cert: Certificate): boolean {
+  for (const p of certs) if (sameBytes(p.der, cert.der)) return true;
+  return false;
 }
 
 function likeliness(authorityKeyId: Uint8Array | undefined, subjectKeyId: Uint8Array | undefined): number {
@@ -129,16 +169,19 @@ async function issuerFailure(
   if (own) return failure(own, index);
   const algorithm = signatureAlgorithmProblem(child.signatureAlgorithm, issuer.publicKey);
   if (algorithm) return failure(algorithm, index - 1);
+  const signature = signatureFailure(child, issuer, index - 1, ctx);
+  const bad = signature instanceof Promise ? await signature : signature;
+  if (bad) return bad;
   return (
-    (await signatureFailure(child, issuer, index - 1, ctx)) ??
     nameConstraintFailure(path, issuer, ctx) ??
-    (await rootKeyIdFailure(issuer, index, ctx))
+    (mayNameAnotherKey(issuer) ? await rootKeyIdFailure(issuer, index, ctx) : undefined)
   );
 }
 
 /** Counts the intermediates of `path` (everything but the leaf): self-issued and others. */
 function intermediates(path: readonly Certificate[]): { selfIssued: number; other: number } {
-  const selfIssued = path.slice(1).filter((c) => c.selfIssued).length;
+  let selfIssued = 0;
+  for (let i = 1; i < path.length; i++) if (path[i]!.selfIssued) selfIssued++;
   return { selfIssued, other: path.length - 1 - selfIssued };
 }
 
@@ -190,15 +233,22 @@ function caUsageProblem(issuer: Certificate, usage: Usage): Problem | undefined 
   return problem('EXT_KEY_USAGE', `CA extKeyUsage does not allow ${usage} certificates`);
 }
 
-async function signatureFailure(
+/** Awaits only when the signature check has to (remembered answers stay synchronous). */
+function signatureFailure(
   child: Certificate,
   issuer: Certificate,
   childIndex: number,
   ctx: PathContext,
-): Promise<VerifyFailure | undefined> {
+): VerifyFailure | undefined | Promise<VerifyFailure | undefined> {
   const spent = ctx.budget.signature();
   if (spent) return failure(spent, -1);
-  if (await ctx.checkSignature(child, issuer)) return undefined;
+  const verified = ctx.checkSignature(child, issuer);
+  if (typeof verified === 'boolean') return badSignature(verified, issuer, childIndex);
+  return Promise.resolve(verified).then((ok) => badSignature(ok, issuer, childIndex));
+}
+
+function badSignature(verified: boolean, issuer: Certificate, childIndex: number): VerifyFailure | undefined {
+  if (verified) return undefined;
   return failure(
     problem('BAD_SIGNATURE', `signature does not verify with the key of "${formatName(issuer.subject)}"`),
     childIndex,
@@ -216,7 +266,8 @@ function nameConstraintFailure(
 ): VerifyFailure | undefined {
   const nc = issuer.nameConstraints;
   if (!nc) return undefined;
-  for (const [i, cert] of path.entries()) {
+  for (let i = 0; i < path.length; i++) {
+    const cert = path[i]!;
     if (i > 0 && cert.selfIssued) continue;
     const found = nameConstraintsProblem(nc, constrainedNames(cert), ctx.budget);
     if (found) return failure(found, found.code === 'BUDGET_EXCEEDED' ? -1 : i);
@@ -234,10 +285,7 @@ async function rootKeyIdFailure(
   index: number,
   ctx: PathContext,
 ): Promise<VerifyFailure | undefined> {
-  const { authorityKeyId, subjectKeyId } = issuer;
-  if (!issuer.selfIssued || !authorityKeyId || !subjectKeyId || sameBytes(authorityKeyId, subjectKeyId)) {
-    return undefined;
-  }
+  if (!mayNameAnotherKey(issuer)) return undefined;
   if (signatureAlgorithmProblem(issuer.signatureAlgorithm, issuer.publicKey)) return undefined;
   const spent = ctx.budget.signature();
   if (spent) return failure(spent, -1);
@@ -246,4 +294,10 @@ async function rootKeyIdFailure(
     problem('PROFILE_VIOLATION', 'self-signed CA whose authorityKeyIdentifier is not its own key'),
     index,
   );
+}
+
+/** Whether `issuer` is self-issued with an authorityKeyIdentifier other than its subjectKeyIdentifier. */
+function mayNameAnotherKey(issuer: Certificate): boolean {
+  const { authorityKeyId, subjectKeyId } = issuer;
+  return issuer.selfIssued && !!authorityKeyId && !!subjectKeyId && !sameBytes(authorityKeyId, subjectKeyId);
 }

@@ -4,10 +4,17 @@ import { decodePem } from '../pem';
 import { isValidSpiffeId } from '../spiffe';
 import type { Certificate } from '../x509/types';
 import { Budget, type VerifyBudget } from './budget';
-import { buildPath, poolBySubject, type SignatureCheck, USAGE_OID, type Usage } from './build';
+import {
+  buildPath,
+  buildPathThrough,
+  poolBySubject,
+  type SignatureCheck,
+  USAGE_OID,
+  type Usage,
+} from './build';
 import { commonNameProblem } from './common-name';
-import { formatReferenceName, sansMatch } from './names';
-import { certificateProblem, issuedProblem, leafProblem, validityProblem } from './profile';
+import { formatReferenceName, parseReferenceName, type ReferenceName, sansMatch } from './names';
+import { leafProblem, uncachedCertificateProblem, uncachedIssuedProblem, validityProblem } from './profile';
 import {
   failure,
   type Problem,
@@ -132,7 +139,8 @@ export interface ChainInput {
 
 /**
  * Verifies `input` against `store`: the shared engine of {@link verifyChain} and the `Verifier`, which
- * brings its own certificate cache (`resolve`) and signature memo (`checkSignature`).
+ * brings its own certificate cache (`resolve`), signature memo (`checkSignature`) and reference-name
+ * memo (`parseName`).
  */
 export async function verifyWith(
   store: TrustStore,
@@ -140,8 +148,9 @@ export async function verifyWith(
   limits: Limits,
   resolve: (input: Certificate | Uint8Array) => Certificate,
   checkSignature: SignatureCheck,
+  parseName: (name: string) => ReferenceName = parseReferenceName,
 ): Promise<VerifyResult> {
-  const request = resolveRequest(input);
+  const request = resolveRequest(input, parseName);
   const leaf = parseInput(input.leaf, 0, 'leaf');
   if ('ok' in leaf) return leaf;
   const leafCheck = leafChecks(leaf, request);
@@ -150,15 +159,23 @@ export async function verifyWith(
   if (presented.length > MAX_INTERMEDIATES) {
     return failure(problem('BUDGET_EXCEEDED', `more than ${MAX_INTERMEDIATES} intermediates`), -1);
   }
-  const path = await buildPath(leaf, {
+  const parsed: Certificate[] = [];
+  for (const c of presented) {
+    const cert = parsedOrNothing(resolve, c);
+    if (cert) parsed.push(cert);
+  }
+  const ctx = {
     store,
-    pool: poolBySubject(presented.flatMap((c) => parsedOrNothing(() => [resolve(c)]))),
     at: request.at,
     usage: request.usage,
     maxDepth: limits.maxDepth,
     budget: new Budget(limits.budget),
     checkSignature,
-  });
+  };
+  const path =
+    parsed.length === 1
+      ? await buildPathThrough(leaf, parsed[0]!, ctx)
+      : await buildPath(leaf, { ...ctx, pool: poolBySubject(parsed) });
   return Array.isArray(path) ? success(path) : path;
 }
 
@@ -183,8 +200,8 @@ export function parseInput(
 function leafChecks(leaf: Certificate, request: Request): Problem | undefined {
   return (
     validityProblem(leaf, request.at) ??
-    certificateProblem(leaf) ??
-    issuedProblem(leaf) ??
+    uncachedCertificateProblem(leaf) ??
+    uncachedIssuedProblem(leaf) ??
     leafProblem(leaf) ??
     leafUsageProblem(leaf, request.usage) ??
     (request.usage === 'server' ? commonNameProblem(leaf) : undefined) ??
@@ -209,33 +226,47 @@ function leafNameProblem(leaf: Certificate, request: Request): Problem | undefin
 /** The presented certificates, PEM strings split into their CERTIFICATE blocks (unreadable text is skipped). */
 function presentedDer(inputs: readonly CertificateInput[]): (Certificate | Uint8Array)[] {
   if (!Array.isArray(inputs)) throw new PkiError('ERR_INVALID_ARGUMENT', 'intermediates must be an array');
-  return inputs.flatMap((input) =>
-    typeof input === 'string'
-      ? parsedOrNothing(() => decodePem(input).flatMap((b) => (b.label === 'CERTIFICATE' ? [b.der] : [])))
-      : [input],
-  );
+  const out: (Certificate | Uint8Array)[] = [];
+  for (const input of inputs) {
+    if (typeof input !== 'string') out.push(input);
+    else for (const der of parsedOrNothing(certificateBlocks, input) ?? []) out.push(der);
+  }
+  return out;
 }
 
-/** `parse()`, or nothing when it throws a `PkiError` (a presented certificate that cannot help). */
-function parsedOrNothing<T>(parse: () => T[]): T[] {
+function certificateBlocks(pem: string): Uint8Array[] {
+  return decodePem(pem).flatMap((b) => (b.label === 'CERTIFICATE' ? [b.der] : []));
+}
+
+/**
+ * `parse(input)`, or `undefined` when it throws a `PkiError` (a presented certificate that cannot help).
+ */
+function parsedOrNothing<I, T>(parse: (input: I) => T, input: I): T | undefined {
   try {
-    return parse();
+    return parse(input);
   } catch (e) {
-    if (isPkiError(e) && e.code !== 'ERR_INVALID_ARGUMENT') return [];
+    if (isPkiError(e) && e.code !== 'ERR_INVALID_ARGUMENT') return undefined;
     throw e;
   }
 }
 
 function success(path: readonly Certificate[]): VerifySuccess {
-  const validUntil = new Date(Math.min(...path.map((c) => c.notAfter.getTime())));
-  return { ok: true, path, identity: identityOf(path[0]!), validUntil };
+  let validUntil = path[0]!.notAfter.getTime();
+  for (let i = 1; i < path.length; i++) validUntil = Math.min(validUntil, path[i]!.notAfter.getTime());
+  return { ok: true, path, identity: identityOf(path[0]!), validUntil: new Date(validUntil) };
 }
 
 /** The DNS SANs and the SPIFFE ID (a sole `spiffe://` URI SAN) of a leaf. */
 export function identityOf(leaf: Certificate): VerifiedIdentity {
-  const sans = leaf.subjectAltNames ?? [];
-  const dns = sans.flatMap((s) => (s.type === 'dns' ? [s.value] : []));
-  const uris = sans.flatMap((s) => (s.type === 'uri' ? [s.value] : []));
-  const spiffeId = uris.length === 1 && isValidSpiffeId(uris[0]) ? uris[0] : undefined;
-  return { ...(dns.length > 0 ? { dns } : {}), ...(spiffeId !== undefined ? { spiffeId } : {}) };
+  const dns: string[] = [];
+  let uri: string | undefined;
+  let uris = 0;
+  for (const san of leaf.subjectAltNames ?? []) {
+    if (san.type === 'dns') dns.push(san.value);
+    else if (san.type === 'uri' && uris++ === 0) uri = san.value;
+  }
+  const identity: { dns?: string[]; spiffeId?: string } = {};
+  if (dns.length > 0) identity.dns = dns;
+  if (uris === 1 && uri !== undefined && isValidSpiffeId(uri)) identity.spiffeId = uri;
+  return identity;
 }

@@ -43,9 +43,20 @@ function isHostname(name: string, label: RegExp): boolean {
   return name.split('.').every((l) => label.test(l));
 }
 
+/** Most {@link isDnsName} answers kept (the same SANs come back with every leaf of a workload). */
+const MAX_DNS_NAMES = 4_096;
+const dnsNames = new Map<string, boolean>();
+
 /** Whether `name` is a DNS name in preferred name syntax (RFC 1034 §3.5 as relaxed by RFC 1123 §2.1). */
 export function isDnsName(name: string): boolean {
-  return isHostname(name, LDH_LABEL);
+  if (name.length > 253) return false;
+  let valid = dnsNames.get(name);
+  if (valid === undefined) {
+    valid = isHostname(name, LDH_LABEL);
+    if (dnsNames.size >= MAX_DNS_NAMES) dnsNames.clear();
+    dnsNames.set(name, valid);
+  }
+  return valid;
 }
 
 /** Whether `pattern` is a valid dNSName SAN: a DNS name, or `*.` followed by one (RFC 6125 §6.4.3). */
@@ -58,11 +69,14 @@ export function isDnsPattern(pattern: string): boolean {
  * `*.` wildcard standing for exactly one whole leftmost label. Invalid patterns match nothing.
  */
 export function dnsPatternMatches(pattern: string, name: string): boolean {
-  if (!isDnsPattern(pattern)) return false;
   const p = pattern.toLowerCase();
-  if (!p.startsWith('*.')) return p === name;
-  const dot = name.indexOf('.');
-  return dot > 0 && name.slice(dot + 1) === p.slice(2);
+  let match: boolean;
+  if (!p.startsWith('*.')) match = p === name;
+  else {
+    const dot = name.indexOf('.');
+    match = dot > 0 && name.slice(dot + 1) === p.slice(2);
+  }
+  return match && isDnsPattern(pattern);
 }
 
 /** Whether some SAN of the leaf matches `ref` (DNS with wildcards, IP by exact bytes, URI by exact text). */

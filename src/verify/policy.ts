@@ -61,22 +61,25 @@ export function signatureAlgorithmProblem(
   alg: SignatureAlgorithm,
   issuerKey: PublicKeyInfo,
 ): Problem | undefined {
-  const refused = problem('UNSUPPORTED_ALGORITHM', `signature algorithm ${alg.name} is not accepted`);
   const hash = alg.hash;
-  if (hash === undefined) return refused;
+  if (hash === undefined) return refused(alg);
   switch (alg.kind) {
     case 'ecdsa':
-      if (!ECDSA_HASHES.has(hash)) return refused;
+      if (!ECDSA_HASHES.has(hash)) return refused(alg);
       return issuerKey.kind === 'ec' ? undefined : keyMismatch(alg, issuerKey);
     case 'rsa-pkcs1':
-      if (!RSA_HASHES.has(hash)) return refused;
+      if (!RSA_HASHES.has(hash)) return refused(alg);
       return issuerKey.kind === 'rsa' ? undefined : keyMismatch(alg, issuerKey);
     case 'rsa-pss':
-      if (!RSA_HASHES.has(hash) || alg.saltLength !== HASH_BYTES[hash]) return refused;
+      if (!RSA_HASHES.has(hash) || alg.saltLength !== HASH_BYTES[hash]) return refused(alg);
       return issuerKey.kind === 'rsa' ? undefined : keyMismatch(alg, issuerKey);
     default:
-      return refused;
+      return refused(alg);
   }
+}
+
+function refused(alg: SignatureAlgorithm): Problem {
+  return problem('UNSUPPORTED_ALGORITHM', `signature algorithm ${alg.name} is not accepted`);
 }
 
 function keyMismatch(alg: SignatureAlgorithm, key: PublicKeyInfo): Problem {

@@ -1,7 +1,8 @@
 /**
  * Checks on a single certificate, by the role it plays on a path. These are the RFC 5280 profile rules
  * x509-limbo holds validators to (with the CA/Browser Forum's stricter readings where RFC 5280 leaves
- * room), plus l5d-pki's algorithm policy. Results are memoized per certificate object and role.
+ * room), plus l5d-pki's algorithm policy. Checks of certificates that may issue are memoized per certificate
+ * object and role; a leaf is usually seen once, so its checks have uncached forms.
  */
 import { decodeAuthorityInfoAccess, decodeAuthorityKeyIdentifier } from '../x509/extensions';
 import { OID } from '../x509/oids';
@@ -48,13 +49,22 @@ function memoized(check: Check): Check {
  * unprocessed critical extension, a misused extension, keyUsage and basicConstraints that contradict
  * each other, or a refused public key.
  */
-export const certificateProblem: Check = memoized(
-  (cert) =>
-    formatProblem(cert) ??
-    cert.extensions.map(extensionProblem).find((p) => p !== undefined) ??
-    caConsistencyProblem(cert) ??
-    keyProblem(cert.publicKey),
-);
+export const certificateProblem: Check = memoized(uncachedCertificateProblem);
+
+/** {@link certificateProblem} without the memo, for certificates seen once (leaves). */
+export function uncachedCertificateProblem(cert: Certificate): Problem | undefined {
+  return (
+    formatProblem(cert) ?? extensionsProblem(cert) ?? caConsistencyProblem(cert) ?? keyProblem(cert.publicKey)
+  );
+}
+
+function extensionsProblem(cert: Certificate): Problem | undefined {
+  for (const ext of cert.extensions) {
+    const found = extensionProblem(ext);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 function formatProblem(cert: Certificate): Problem | undefined {
   if (cert.version !== 3)
@@ -69,7 +79,10 @@ function formatProblem(cert: Certificate): Problem | undefined {
  * authorityKeyIdentifier keyIdentifier unless self-issued. Anchors are configured rather than issued to
  * the verifier, and widely trusted roots break both rules (serial 0, cross-signed roots without one).
  */
-export const issuedProblem: Check = memoized((cert) => {
+export const issuedProblem: Check = memoized(uncachedIssuedProblem);
+
+/** {@link issuedProblem} without the memo, for certificates seen once (leaves). */
+export function uncachedIssuedProblem(cert: Certificate): Problem | undefined {
   const serial = cert.serialNumber;
   if (serial[0]! & 0x80) return problem('PROFILE_VIOLATION', 'negative serial number');
   const value = serial[0] === 0 ? serial.subarray(1) : serial;
@@ -85,7 +98,7 @@ export const issuedProblem: Check = memoized((cert) => {
     'PROFILE_VIOLATION',
     'no authorityKeyIdentifier keyIdentifier (only self-issued certificates may omit it)',
   );
-});
+}
 
 function extensionProblem(ext: Extension): Problem | undefined {
   const neverCritical = NEVER_CRITICAL[ext.oid];
@@ -130,7 +143,7 @@ function caConsistencyProblem(cert: Certificate): Problem | undefined {
  * constraints outside a CA, and a subjectAltName whose criticality contradicts the subject (critical
  * exactly when the subject is empty).
  */
-export const leafProblem: Check = memoized((cert) => {
+export function leafProblem(cert: Certificate): Problem | undefined {
   if (cert.nameConstraints && cert.basicConstraints?.ca !== true) {
     return problem('PROFILE_VIOLATION', 'nameConstraints in a certificate that is not a CA');
   }
@@ -142,7 +155,7 @@ export const leafProblem: Check = memoized((cert) => {
   if (!emptySubject && san?.critical)
     return problem('PROFILE_VIOLATION', 'critical subjectAltName with a subject');
   return undefined;
-});
+}
 
 /**
  * Why `cert` may not issue another certificate on the path: it must be a CA (basicConstraints present,

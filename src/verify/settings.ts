@@ -31,13 +31,17 @@ export interface Limits {
 
 /**
  * Validates the per-call options. `at` defaults to the current time: the only place verification reads
- * the clock. Throws `ERR_INVALID_ARGUMENT`.
+ * the clock. `parseName` classifies `name` (a memoized {@link parseReferenceName} may be given). Throws
+ * `ERR_INVALID_ARGUMENT`.
  */
-export function resolveRequest(options: {
-  readonly at?: Date;
-  readonly usage?: Usage;
-  readonly name?: string;
-}): Request {
+export function resolveRequest(
+  options: {
+    readonly at?: Date;
+    readonly usage?: Usage;
+    readonly name?: string;
+  },
+  parseName: (name: string) => ReferenceName = parseReferenceName,
+): Request {
   const at = options.at ?? new Date();
   if (!(at instanceof Date) || !Number.isFinite(at.getTime())) {
     throw new PkiError('ERR_INVALID_ARGUMENT', 'at must be a valid Date');
@@ -48,7 +52,7 @@ export function resolveRequest(options: {
   return {
     at: Math.floor(at.getTime() / 1000) * 1000,
     usage,
-    name: options.name === undefined ? undefined : parseReferenceName(options.name),
+    name: options.name === undefined ? undefined : parseName(options.name),
   };
 }
 

@@ -1,8 +1,9 @@
 import { parseBundle } from '../anchor/bundle';
-import { latin1, sameBytes } from '../der';
+import { sameBytes } from '../der';
 import { isPkiError, PkiError } from '../errors';
 import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/types';
+import { byteKey } from './bytes';
 
 /**
  * Trust anchors in any of the forms l5d-pki accepts: a PEM bundle, a list of certificates (parsed, DER
@@ -35,6 +36,8 @@ export function toCertificate(input: CertificateInput): Certificate {
   throw new PkiError('ERR_INVALID_ARGUMENT', 'a certificate must be given parsed, as DER or as PEM');
 }
 
+const NONE: readonly Certificate[] = Object.freeze([]);
+
 /**
  * A set of trust anchors, parsed once and indexed by subject name (DER) and subjectKeyIdentifier.
  *
@@ -60,8 +63,8 @@ export class TrustStore {
     if (unique.length === 0) throw new PkiError('ERR_BUNDLE_EMPTY', 'the trust bundle holds no certificate');
     this.anchors = unique.map((a) => parseCertificate(a.der.slice()));
     for (const anchor of this.anchors) {
-      addTo(this.#bySubject, latin1(anchor.subject.der), anchor);
-      if (anchor.subjectKeyId) addTo(this.#byKeyId, latin1(anchor.subjectKeyId), anchor);
+      addTo(this.#bySubject, byteKey(anchor.subject.der), anchor);
+      if (anchor.subjectKeyId) addTo(this.#byKeyId, byteKey(anchor.subjectKeyId), anchor);
     }
   }
 
@@ -74,7 +77,7 @@ export class TrustStore {
    * ```
    */
   bySubject(subjectDer: Uint8Array): readonly Certificate[] {
-    return this.#bySubject.get(latin1(subjectDer)) ?? [];
+    return this.#bySubject.get(byteKey(subjectDer)) ?? NONE;
   }
 
   /**
@@ -86,7 +89,7 @@ export class TrustStore {
    * ```
    */
   bySubjectKeyId(keyId: Uint8Array): readonly Certificate[] {
-    return this.#byKeyId.get(latin1(keyId)) ?? [];
+    return this.#byKeyId.get(byteKey(keyId)) ?? NONE;
   }
 
   /**
@@ -99,7 +102,10 @@ export class TrustStore {
    * ```
    */
   has(cert: Certificate): boolean {
-    return this.bySubject(cert.subject.der).some((a) => sameBytes(a.der, cert.der));
+    const same = this.#bySubject.get(byteKey(cert.subject.der));
+    if (same === undefined) return false;
+    for (const anchor of same) if (sameBytes(anchor.der, cert.der)) return true;
+    return false;
   }
 }
 

@@ -4,8 +4,10 @@ import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/types';
 import type { VerifyBudget } from './budget';
 import type { SignatureCheck } from './build';
+import { byteKey } from './bytes';
 import { type ChainInput, checkSignatureWithBackend, verifyWith } from './chain';
 import { Lru } from './lru';
+import { parseReferenceName, type ReferenceName } from './names';
 import type { VerifyResult } from './result';
 import { type Limits, resolveLimits } from './settings';
 import { createTrustStore, type TrustBundleInput, type TrustStore, toCertificate } from './store';
@@ -46,8 +48,15 @@ export const DEFAULT_MAX_CACHE_ENTRIES = 10_000;
  */
 const MAX_PARSED = 1_000;
 
+/**
+ * Most reference names (`name` options) kept classified. Classifying is pure, so any bound is correct;
+ * this one holds the names of a busy peer set.
+ */
+const MAX_NAMES = 1_024;
+
 /** An intermediate that was on a verified path (a private copy) and the issuer keys (SPKI DER) it verified with. */
 interface CacheEntry {
+  readonly key: string;
   readonly der: Uint8Array;
   readonly verifiedWith: Uint8Array[];
 }
@@ -76,6 +85,9 @@ export class Verifier {
   readonly #limits: Limits;
   readonly #entries: Lru<string, CacheEntry>;
   readonly #parsed: Lru<string, Certificate>;
+  /** The entry each certificate parsed from a remembered DER came from (its bytes are that entry's). */
+  readonly #sources = new WeakMap<Certificate, CacheEntry>();
+  readonly #names = new Map<string, ReferenceName>();
 
   /** Throws `ERR_BUNDLE_EMPTY`, `ERR_BUNDLE_INVALID` or `ERR_INVALID_ARGUMENT`. */
   constructor(options: VerifierOptions) {
@@ -116,6 +128,7 @@ export class Verifier {
       this.#limits,
       (c) => this.#resolve(c),
       this.#checkSignature,
+      (name) => this.#parseName(name),
     );
     if (result.ok) this.#remember(result.path);
     return result;
@@ -134,6 +147,17 @@ export class Verifier {
     this.#parsed.clear();
   }
 
+  /** {@link parseReferenceName}, memoized (failures are not: they throw every time). */
+  #parseName(name: string): ReferenceName {
+    let ref = this.#names.get(name);
+    if (ref === undefined) {
+      ref = parseReferenceName(name);
+      if (this.#names.size >= MAX_NAMES) this.#names.clear();
+      this.#names.set(name, ref);
+    }
+    return ref;
+  }
+
   /** The remembered certificate with `input`'s DER (parsed once while in use), or `input` parsed. */
   #resolve(input: Certificate | Uint8Array): Certificate {
     const der = input instanceof Uint8Array ? input : input.der;
@@ -144,44 +168,53 @@ export class Verifier {
     if (parsed?.der === entry.der) return parsed;
     const cert = parseCertificate(entry.der);
     this.#parsed.set(key, cert);
+    this.#sources.set(cert, entry);
     return cert;
   }
 
   /** The entry for `der` (keys can collide: the bytes must match too), marked used when `touch`. */
   #entry(key: string, der: Uint8Array, touch: boolean): CacheEntry | undefined {
     const entry = touch ? this.#entries.get(key) : this.#entries.peek(key);
-    return entry && sameBytes(entry.der, der) ? entry : undefined;
+    return entry && (entry.der === der || sameBytes(entry.der, der)) ? entry : undefined;
   }
 
-  /** Memoized signature checks: an intermediate whose signature already verified with this issuer key. */
-  readonly #checkSignature: SignatureCheck = async (child, issuer) => {
-    const verified = this.#entry(cacheKey(child.der), child.der, false)?.verifiedWith;
-    if (verified?.some((key) => sameBytes(key, issuer.publicKey.der))) return true;
+  /**
+   * Memoized signature checks: an intermediate whose signature already verified with this issuer key.
+   * Only certificates parsed from a remembered private copy, and still holding it, are looked up.
+   */
+  readonly #checkSignature: SignatureCheck = (child, issuer) => {
+    const source = this.#sources.get(child);
+    if (source?.der === child.der && hasKey(source.verifiedWith, issuer.publicKey.der)) return true;
     return checkSignatureWithBackend(child, issuer);
   };
 
   /** Remembers the intermediates of a verified path (not the leaf, not the anchor), as private copies. */
   #remember(path: readonly Certificate[]): void {
     for (let i = 1; i < path.length - 1; i++) {
-      const der = path[i]!.der;
-      const key = cacheKey(der);
+      const cert = path[i]!;
+      const der = cert.der;
+      const source = this.#sources.get(cert);
+      const key = source?.der === der ? source.key : cacheKey(der);
       let entry = this.#entry(key, der, true);
       if (!entry) {
-        entry = { der: der.slice(), verifiedWith: [] };
+        entry = { key, der: der.slice(), verifiedWith: [] };
         this.#entries.set(key, entry);
       }
       const issuerKey = path[i + 1]!.publicKey.der;
-      if (!entry.verifiedWith.some((k) => sameBytes(k, issuerKey)))
-        entry.verifiedWith.push(issuerKey.slice());
+      if (!hasKey(entry.verifiedWith, issuerKey)) entry.verifiedWith.push(issuerKey.slice());
     }
   }
 }
 
+function hasKey(keys: readonly Uint8Array[], key: Uint8Array): boolean {
+  for (const k of keys) if (sameBytes(k, key)) return true;
+  return false;
+}
+
 /** The DER length and last bytes, as a flat string (a cheap Map key; entries still compare all bytes). */
 function cacheKey(der: Uint8Array): string {
-  return String.fromCharCode(
-    der.length >> 8,
-    der.length & 0xff,
-    ...der.subarray(Math.max(0, der.length - KEY_TAIL)),
+  return (
+    String.fromCharCode(der.length >> 8, der.length & 0xff) +
+    byteKey(der.subarray(Math.max(0, der.length - KEY_TAIL)))
   );
 }
