@@ -18,6 +18,8 @@ import type { CryptoBackend, SigningKey } from './types';
 const NODE_HASH = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
 
 const privateHandles = new WeakMap<SigningKey, KeyObject>();
+/** Handles of the keys this backend generated, by the PKCS#8 bytes it returned for them. */
+const generatedHandles = new WeakMap<Uint8Array, KeyObject>();
 
 /**
  * Public key handles by SubjectPublicKeyInfo bytes, oldest first. Making a KeyObject costs more than the
@@ -91,7 +93,7 @@ function importPrivate(pkcs8: Uint8Array): KeyObject {
 function privateHandle(key: SigningKey): KeyObject {
   let h = privateHandles.get(key);
   if (!h) {
-    h = importPrivate(key.pkcs8);
+    h = generatedHandles.get(key.pkcs8) ?? importPrivate(key.pkcs8);
     privateHandles.set(key, h);
   }
   return h;
@@ -118,7 +120,9 @@ export const nodeBackend: CryptoBackend = {
     point[0] = 0x04;
     point.set(jwkBytes(jwk.x, 32), 1);
     point.set(jwkBytes(jwk.y, 32), 33);
-    return encodePkcs8(jwkBytes(jwk.d, 32), point);
+    const pkcs8 = encodePkcs8(jwkBytes(jwk.d, 32), point);
+    generatedHandles.set(pkcs8, privateKey);
+    return pkcs8;
   },
   async signP256(key, data) {
     return new Uint8Array(sign('sha256', data, { key: privateHandle(key), dsaEncoding: 'der' }));

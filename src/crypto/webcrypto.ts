@@ -40,16 +40,21 @@ function publicHandle(subtle: SubtleCrypto, alg: SignatureAlgorithm, key: Public
  * ```
  */
 export function webCryptoBackend(subtle: SubtleCrypto): CryptoBackend {
+  /** Private keys this backend generated, by the PKCS#8 bytes it returned for them. */
+  const generatedHandles = new WeakMap<Uint8Array, CryptoKey>();
   const signingHandle = (key: SigningKey): Promise<CryptoKey> => {
     let h = privateHandles.get(key);
     if (!h) {
-      h = subtle.importKey(
-        'pkcs8',
-        key.pkcs8 as BufferSource,
-        { name: 'ECDSA', namedCurve: 'P-256' },
-        false,
-        ['sign'],
-      );
+      const made = generatedHandles.get(key.pkcs8);
+      h = made
+        ? Promise.resolve(made)
+        : subtle.importKey(
+            'pkcs8',
+            key.pkcs8 as BufferSource,
+            { name: 'ECDSA', namedCurve: 'P-256' },
+            false,
+            ['sign'],
+          );
       privateHandles.set(key, h);
     }
     return h;
@@ -58,7 +63,9 @@ export function webCryptoBackend(subtle: SubtleCrypto): CryptoBackend {
     name: 'webcrypto',
     async generateP256() {
       const pair = await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
-      return new Uint8Array(await subtle.exportKey('pkcs8', pair.privateKey));
+      const pkcs8 = new Uint8Array(await subtle.exportKey('pkcs8', pair.privateKey));
+      generatedHandles.set(pkcs8, pair.privateKey);
+      return pkcs8;
     },
     async signP256(key, data) {
       const raw = await subtle.sign(

@@ -18,7 +18,7 @@ export function readSmallInteger(r: DerReader, what: string, max = 0x7fffffff): 
   if (v[0]! & 0x80) throw derError(what, r.pos, 'negative value');
   if (v.length > 5) throw derError(what, r.pos, 'value too large');
   let n = 0;
-  for (const b of v) n = n * 256 + b;
+  for (let i = 0; i < v.length; i++) n = n * 256 + v[i]!;
   if (n > max) throw derError(what, r.pos, `value ${n} exceeds ${max}`);
   return n;
 }
@@ -72,8 +72,7 @@ export function oidContentToString(bytes: Uint8Array, el: DerElement, what: stri
   const len = el.end - el.contentStart;
   if (len === 0) throw derError(what, el.start, 'empty OBJECT IDENTIFIER');
   if (len > 64) throw derError(what, el.start, 'OBJECT IDENTIFIER too long');
-  let key = '';
-  for (let i = el.contentStart; i < el.end; i++) key += String.fromCharCode(bytes[i]!);
+  const key = latin1(bytes.subarray(el.contentStart, el.end));
   const cached = oidCache.get(key);
   if (cached !== undefined) return cached;
   const arcs: number[] = [];
@@ -110,6 +109,13 @@ function digits(b: Uint8Array, i: number, n: number, what: string, at: number): 
   return v;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1]!;
+}
+
 /** A UTCTime or GeneralizedTime in DER's `Z` form, as milliseconds since the epoch. */
 export function readTime(r: DerReader, what: string): number {
   const el = r.read(undefined, what);
@@ -134,52 +140,78 @@ export function readTime(r: DerReader, what: string): number {
   const hour = digits(v, i + 4, 2, what, el.start);
   const minute = digits(v, i + 6, 2, what, el.start);
   const second = digits(v, i + 8, 2, what, el.start);
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  const d = new Date(ms);
+  // What `new Date(ms)` would round-trip: a real calendar day, and no two-digit year (Date.UTC reads
+  // years 0–99 as 1900–1999).
   if (
     month < 1 ||
     month > 12 ||
-    d.getUTCDate() !== day ||
+    day < 1 ||
+    day > daysInMonth(year, month) ||
     hour > 23 ||
     minute > 59 ||
     second > 59 ||
-    d.getUTCFullYear() !== year
+    year < 100
   ) {
     throw derError(what, el.start, 'time is not a valid date');
   }
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   return ms;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
+
+/** Octet classes: bit 1 = PrintableString character, bit 2 = ASCII (0x00–0x7f). */
+const PRINTABLE_CHAR = 1;
+const ASCII_CHAR = 2;
+const CHAR_CLASS = (() => {
+  const t = new Uint8Array(256);
+  for (let b = 0; b < 0x80; b++) t[b] = ASCII_CHAR;
+  for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?") {
+    t[c.charCodeAt(0)]! |= PRINTABLE_CHAR;
+  }
+  return t;
+})();
+
+/** One-character strings for every octet, so short strings are joined without conversions. */
+const CHARS: readonly string[] = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b));
+
+/** Below this length, joining characters beats a native decoding call. */
+const SHORT_STRING = 12;
+/** Octets per `String.fromCharCode.apply` call (well under any engine's argument limit). */
+const APPLY_CHUNK = 4096;
+
+/** Whether every octet of `v` has the class `cls`. */
+function allOfClass(v: Uint8Array, cls: number): boolean {
+  for (let i = 0; i < v.length; i++) if ((CHAR_CLASS[v[i]!]! & cls) === 0) return false;
+  return true;
+}
 
 /** A string of one of the ASN.1 string types, decoded to JavaScript text. */
 export function decodeString(tag: number, v: Uint8Array, what: string, at: number): string {
   switch (tag) {
     case TAG.UTF8_STRING:
+      // ASCII is UTF-8 that decodes octet for octet.
+      if (v.length < SHORT_STRING && allOfClass(v, ASCII_CHAR)) return shortLatin1(v);
       try {
         return utf8.decode(v);
       } catch {
         throw derError(what, at, 'invalid UTF-8');
       }
-    case TAG.PRINTABLE_STRING: {
-      const s = latin1(v);
-      if (!PRINTABLE.test(s)) throw derError(what, at, 'invalid PrintableString');
-      return s;
-    }
+    case TAG.PRINTABLE_STRING:
+      if (!allOfClass(v, PRINTABLE_CHAR)) throw derError(what, at, 'invalid PrintableString');
+      return asciiString(v);
     case TAG.IA5_STRING:
     case TAG.VISIBLE_STRING:
-    case TAG.NUMERIC_STRING: {
-      for (const b of v) if (b > 0x7f) throw derError(what, at, 'non-ASCII octet in an ASCII string');
-      return latin1(v);
-    }
+    case TAG.NUMERIC_STRING:
+      if (!allOfClass(v, ASCII_CHAR)) throw derError(what, at, 'non-ASCII octet in an ASCII string');
+      return asciiString(v);
     case TAG.TELETEX_STRING:
       return latin1(v);
     case TAG.BMP_STRING: {
       if (v.length % 2) throw derError(what, at, 'odd-length BMPString');
-      let s = '';
-      for (let i = 0; i < v.length; i += 2) s += String.fromCharCode((v[i]! << 8) | v[i + 1]!);
-      return s;
+      const units = new Uint16Array(v.length / 2);
+      for (let i = 0, j = 0; j < units.length; i += 2, j++) units[j] = (v[i]! << 8) | v[i + 1]!;
+      return charCodes(units);
     }
     case TAG.UNIVERSAL_STRING: {
       if (v.length % 4) throw derError(what, at, 'UniversalString length not a multiple of 4');
@@ -196,9 +228,29 @@ export function decodeString(tag: number, v: Uint8Array, what: string, at: numbe
   }
 }
 
+/** Octets already checked to be ASCII, as a string. */
+function asciiString(v: Uint8Array): string {
+  // For ASCII, UTF-8 decoding is the identity and the decoder is the fastest long-string path.
+  return v.length < SHORT_STRING ? shortLatin1(v) : utf8.decode(v);
+}
+
+function shortLatin1(v: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < v.length; i++) s += CHARS[v[i]!]!;
+  return s;
+}
+
+/** Code units (octets or UTF-16 units) as a string, converted a chunk at a time. */
+function charCodes(v: Uint8Array | Uint16Array): string {
+  if (v.length <= APPLY_CHUNK) return String.fromCharCode.apply(null, v as unknown as number[]);
+  let s = '';
+  for (let i = 0; i < v.length; i += APPLY_CHUNK) {
+    s += String.fromCharCode.apply(null, v.subarray(i, i + APPLY_CHUNK) as unknown as number[]);
+  }
+  return s;
+}
+
 /** Bytes as a string of code points 0–255 (for ASCII fields). */
 export function latin1(v: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < v.length; i++) s += String.fromCharCode(v[i]!);
-  return s;
+  return v.length < SHORT_STRING ? shortLatin1(v) : charCodes(v);
 }

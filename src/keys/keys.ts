@@ -58,6 +58,16 @@ function storedPoint(point: Uint8Array): Uint8Array {
 }
 
 /**
+ * Set only while {@link PrivateKey} is constructed for a key the crypto backend generated: its point is
+ * the backend's own (checked on the curve, not derived again from the scalar) and `pkcs8` its encoding,
+ * kept when it is the one l5d-pki would write.
+ */
+let generated: { readonly point: Uint8Array; readonly pkcs8: Uint8Array } | undefined;
+
+/** Set only while a {@link PrivateKey} makes its {@link PublicKey} from a point it already checked. */
+let checkedPoint: Uint8Array | undefined;
+
+/**
  * An ECDSA P-256 public key.
  *
  * @example
@@ -78,7 +88,7 @@ export class PublicKey {
 
   /** Use {@link importPublicKey} or a private key's `publicKey`. */
   constructor(point: Uint8Array) {
-    this.point = validPoint(point);
+    this.point = checkedPoint !== undefined && point === checkedPoint ? point : validPoint(point);
     this.spki = encodeSpki(point);
     this.info = parsePublicKeyInfo(this.spki);
   }
@@ -126,13 +136,29 @@ export class PrivateKey implements SigningKey {
     if (scalar.length !== 32 || !p256.utils.isValidSecretKey(scalar)) {
       throw new PkiError('ERR_KEY_INVALID', 'private scalar is out of range for P-256');
     }
-    const derived = p256.getPublicKey(scalar, false);
-    if (publicPoint && !sameBytes(storedPoint(publicPoint), derived)) {
-      throw new PkiError('ERR_KEY_MISMATCH', 'the public key stored with the private key does not match it');
+    let point: Uint8Array;
+    if (generated !== undefined && publicPoint === generated.point) {
+      // The backend made the pair: its point only needs to be a P-256 point.
+      point = storedPoint(publicPoint);
+    } else {
+      point = p256.getPublicKey(scalar, false);
+      if (publicPoint && !sameBytes(storedPoint(publicPoint), point)) {
+        throw new PkiError(
+          'ERR_KEY_MISMATCH',
+          'the public key stored with the private key does not match it',
+        );
+      }
     }
     this.#scalar = scalar.slice();
-    this.publicKey = new PublicKey(derived);
-    this.#pkcs8 = encodePkcs8(this.#scalar, derived);
+    checkedPoint = point;
+    try {
+      this.publicKey = new PublicKey(point);
+    } finally {
+      checkedPoint = undefined;
+    }
+    const pkcs8 = encodePkcs8(this.#scalar, point);
+    // The backend's own encoding when identical, so the backend can recognise the key it made.
+    this.#pkcs8 = generated !== undefined && sameBytes(generated.pkcs8, pkcs8) ? generated.pkcs8 : pkcs8;
   }
 
   /** PKCS#8 DER (what the proxy writes as `key.p8`). */
@@ -220,8 +246,15 @@ export async function generateKeyPair(options: GenerateKeyOptions = {}): Promise
     }
     return new PrivateKey(p256.utils.randomSecretKey(seed));
   }
-  const parts = readPkcs8(await cryptoBackend().generateP256());
-  return new PrivateKey(parts.scalar, parts.publicPoint);
+  const pkcs8 = await cryptoBackend().generateP256();
+  const parts = readPkcs8(pkcs8);
+  if (parts.publicPoint === undefined) return new PrivateKey(parts.scalar);
+  generated = { point: parts.publicPoint, pkcs8 };
+  try {
+    return new PrivateKey(parts.scalar, parts.publicPoint);
+  } finally {
+    generated = undefined;
+  }
 }
 
 const PRIVATE_LABELS = ['PRIVATE KEY', 'EC PRIVATE KEY'];

@@ -214,17 +214,24 @@ function checkLinkerdCsrContent(
       `the CSR carries a ${what} key; the identity service wants ECDSA P-256`,
     );
   }
-  const sans = summarizeSans(csr.subjectAltNames);
-  if (sans.email.length || sans.ip.length || sans.uri.length || sans.other) {
-    throw new PkiError(
-      'ERR_CSR_FORBIDDEN_SAN',
-      'the CSR may carry only a DNS SAN (no email, IP, URI or other names)',
-    );
+  const names = csr.subjectAltNames ?? [];
+  let dnsCount = 0;
+  let dnsMatch = false;
+  for (const n of names) {
+    if (n.type !== 'dns') {
+      throw new PkiError(
+        'ERR_CSR_FORBIDDEN_SAN',
+        'the CSR may carry only a DNS SAN (no email, IP, URI or other names)',
+      );
+    }
+    dnsCount++;
+    dnsMatch = n.value === identity;
   }
-  if (sans.dns.length !== 1 || sans.dns[0] !== identity) {
+  if (dnsCount !== 1 || !dnsMatch) {
+    const dns = summarizeSans(names).dns;
     throw new PkiError(
       'ERR_CSR_IDENTITY_MISMATCH',
-      `the CSR must carry exactly one DNS SAN equal to "${identity}"; it has [${sans.dns.join(', ')}]`,
+      `the CSR must carry exactly one DNS SAN equal to "${identity}"; it has [${dns.join(', ')}]`,
     );
   }
   const cn = csr.subject.commonName;

@@ -1,5 +1,5 @@
 import { PkiError, quoteInput } from '../errors';
-import { base64Decode, base64Encode } from './base64';
+import { base64Decode } from './base64';
 
 /** One decoded PEM block. */
 export interface PemBlock {
@@ -149,11 +149,43 @@ export function decodePemBlock(text: string, labels: readonly string[]): PemBloc
  * ```
  */
 export function encodePem(label: string, der: Uint8Array): string {
-  const b64 = base64Encode(der);
-  let out = `${BEGIN}${label}${DASHES}\n`;
-  for (let i = 0; i < b64.length; i += 64) out += `${b64.slice(i, i + 64)}\n`;
-  return `${out}${END}${label}${DASHES}\n`;
+  const groups = Math.ceil(der.length / 3);
+  // Base64 with a line break after every 64 characters, written into one buffer and converted once.
+  const out = new Uint8Array(groups * 4 + Math.ceil(groups / 16));
+  let o = 0;
+  const whole = der.length - (der.length % 3);
+  let col = 0;
+  for (let i = 0; i < whole; i += 3) {
+    const n = (der[i]! << 16) | (der[i + 1]! << 8) | der[i + 2]!;
+    out[o] = B64[n >> 18]!;
+    out[o + 1] = B64[(n >> 12) & 63]!;
+    out[o + 2] = B64[(n >> 6) & 63]!;
+    out[o + 3] = B64[n & 63]!;
+    o += 4;
+    if (++col === 16) {
+      out[o++] = 0x0a;
+      col = 0;
+    }
+  }
+  if (whole < der.length) {
+    const two = der.length - whole === 2;
+    const n = (der[whole]! << 16) | (two ? der[whole + 1]! << 8 : 0);
+    out[o] = B64[n >> 18]!;
+    out[o + 1] = B64[(n >> 12) & 63]!;
+    out[o + 2] = two ? B64[(n >> 6) & 63]! : 0x3d;
+    out[o + 3] = 0x3d;
+    o += 4;
+    col++;
+  }
+  if (col !== 0) out[o] = 0x0a;
+  return `${BEGIN}${label}${DASHES}\n${PEM_TEXT.decode(out)}${END}${label}${DASHES}\n`;
 }
+
+const B64 = Uint8Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', (c) =>
+  c.charCodeAt(0),
+);
+/** Turns the ASCII output into a string in one step. */
+const PEM_TEXT = new TextDecoder();
 
 /**
  * Whether `text` looks like PEM rather than binary DER read as text.
