@@ -9,7 +9,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { encodePkcs8, readPkcs8 } from '../keys/pkcs8';
+import { readPkcs8 } from '../keys/pkcs8';
 import type { PublicKeyInfo } from '../x509/types';
 import { CURVE_SIZE } from './curves';
 import { isEcdsaSigDer } from './ecdsa-sig';
@@ -18,8 +18,6 @@ import type { CryptoBackend, SigningKey } from './types';
 const NODE_HASH = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' } as const;
 
 const privateHandles = new WeakMap<SigningKey, KeyObject>();
-/** Handles of the keys this backend generated, by the PKCS#8 bytes it returned for them. */
-const generatedHandles = new WeakMap<Uint8Array, KeyObject>();
 
 /**
  * Public key handles by SubjectPublicKeyInfo bytes, oldest first. Making a KeyObject costs more than the
@@ -93,36 +91,24 @@ function importPrivate(pkcs8: Uint8Array): KeyObject {
 function privateHandle(key: SigningKey): KeyObject {
   let h = privateHandles.get(key);
   if (!h) {
-    h = generatedHandles.get(key.pkcs8) ?? importPrivate(key.pkcs8);
+    h = importPrivate(key.pkcs8);
     privateHandles.set(key, h);
   }
   return h;
-}
-
-/** A base64url JWK member as exactly `size` bytes (Node pads them already; this keeps it certain). */
-function jwkBytes(value: string | undefined, size: number): Uint8Array {
-  const b = Buffer.from(value ?? '', 'base64url');
-  if (b.length === size) return new Uint8Array(b.buffer, b.byteOffset, size);
-  if (b.length > size) throw new Error('unexpected JWK member length');
-  const out = new Uint8Array(size);
-  out.set(b, size - b.length);
-  return out;
 }
 
 /** The `node:crypto` backend: OpenSSL's ECDSA and RSA, synchronous under the hood. */
 export const nodeBackend: CryptoBackend = {
   name: 'node',
   async generateP256() {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    // JWK export is cheap; OpenSSL's PKCS#8 encoder is not. The layout is the one OpenSSL writes.
-    const jwk = privateKey.export({ format: 'jwk' });
-    const point = new Uint8Array(65);
-    point[0] = 0x04;
-    point.set(jwkBytes(jwk.x, 32), 1);
-    point.set(jwkBytes(jwk.y, 32), 33);
-    const pkcs8 = encodePkcs8(jwkBytes(jwk.d, 32), point);
-    generatedHandles.set(pkcs8, privateKey);
-    return pkcs8;
+    // Encoded by the key-generation job itself: exporting from the generated KeyObject (JWK in
+    // particular) can deadlock Node 20 when a GC runs the job's destructor during the export.
+    const { privateKey } = generateKeyPairSync('ec', {
+      namedCurve: 'P-256',
+      privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+      publicKeyEncoding: { type: 'spki', format: 'der' },
+    });
+    return new Uint8Array(privateKey.buffer, privateKey.byteOffset, privateKey.byteLength);
   },
   async signP256(key, data) {
     return new Uint8Array(sign('sha256', data, { key: privateHandle(key), dsaEncoding: 'der' }));
