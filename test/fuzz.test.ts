@@ -43,14 +43,12 @@ import {
   seededBytes,
   textMutationsArb,
 } from './helpers/mutate';
+import { WEB_IDENTITY as IDENTITY, NOW } from './helpers/pki';
 
 // Deterministic by default; FUZZ_SEED and FUZZ_RUNS explore further locally.
 const SEED = Number(process.env.FUZZ_SEED ?? 0x15d9c1);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 const params = { seed: SEED, numRuns: RUNS, endOnFailure: true } as const;
-
-const NOW = new Date('2026-03-01T12:00:00Z');
-const IDENTITY = 'web.shop.serviceaccount.identity.linkerd.cluster.local';
 
 const anchor = await createTrustAnchor({ now: NOW, random: seededBytes(1), serial: 1n });
 const issuer = await createIssuer({ anchor, now: NOW, random: seededBytes(2), serial: 2n });

@@ -12,9 +12,7 @@ import { issueLeafForKey } from '../src/leaf';
 import { decodePem, encodePem, MAX_PEM_LENGTH } from '../src/pem';
 import { MAX_CERTIFICATE_SIZE, parseCertificate } from '../src/x509';
 import { type DerNode, encodeTree, outcome, parseTree, seededBytes } from './helpers/mutate';
-
-const NOW = new Date('2026-03-01T12:00:00Z');
-const IDENTITY = 'web.shop.serviceaccount.identity.linkerd.cluster.local';
+import { WEB_IDENTITY as IDENTITY, NOW } from './helpers/pki';
 
 const anchor = await createTrustAnchor({ now: NOW, random: seededBytes(11), serial: 1n });
 const issuer = await createIssuer({ anchor, now: NOW, random: seededBytes(12), serial: 2n });

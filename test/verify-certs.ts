@@ -18,6 +18,7 @@ import {
   utf8String,
 } from '../src/der';
 import { encodePem } from '../src/pem';
+import type { VerifyResult } from '../src/verify';
 import { parseCertificate } from '../src/x509/certificate';
 import { OID } from '../src/x509/oids';
 import { type Certificate, KeyUsage } from '../src/x509/types';
@@ -200,3 +201,13 @@ export function leaf(issuer: Minted, dns = 'leaf.example.com', spec: Spec = {}):
 
 /** A validation time inside the default validity. */
 export const AT = new Date('2026-03-01T00:00:00Z');
+
+/** What a result says, without object identities. */
+export function summary(result: VerifyResult): unknown {
+  if (!result.ok) return result;
+  return {
+    path: result.path.map((c) => c.serialHex),
+    identity: result.identity,
+    validUntil: result.validUntil,
+  };
+}

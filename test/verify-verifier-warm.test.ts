@@ -4,17 +4,7 @@ import { type ChainInput, Verifier, type VerifyResult, verifyChain } from '../sr
 import type { VerifyBudget } from '../src/verify/budget';
 import { OID } from '../src/x509/oids';
 import { countSignatureChecks } from './helpers/pki';
-import { AT, gn, intermediate, leaf, type Minted, newKey, root } from './verify-certs';
-
-/** What a result says, without object identities. */
-function summary(result: VerifyResult): unknown {
-  if (!result.ok) return result;
-  return {
-    path: result.path.map((c) => c.serialHex),
-    identity: result.identity,
-    validUntil: result.validUntil,
-  };
-}
+import { AT, gn, intermediate, leaf, type Minted, newKey, root, summary } from './verify-certs';
 
 interface Case {
   /** The anchors. */

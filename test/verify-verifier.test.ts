@@ -2,19 +2,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setCryptoBackend } from '../src/crypto/backend';
-import { Verifier, type VerifyResult, verifyChain } from '../src/verify';
+import { Verifier, verifyChain } from '../src/verify';
 import { countSignatureChecks } from './helpers/pki';
-import { gn, intermediate, leaf, type Minted, mint, newKey, root } from './verify-certs';
-
-/** What a result says, without object identities. */
-function summary(result: VerifyResult): unknown {
-  if (!result.ok) return result;
-  return {
-    path: result.path.map((c) => c.serialHex),
-    identity: result.identity,
-    validUntil: result.validUntil,
-  };
-}
+import { gn, intermediate, leaf, type Minted, mint, newKey, root, summary } from './verify-certs';
 
 describe('Verifier', () => {
   let checks: () => number;
