@@ -20,6 +20,14 @@ const MAX_DEPTH = 64;
  * low tag numbers only, and checks every element lies inside its parent.
  */
 export class DerReader {
+  /**
+   * A reader that lives as long as the class. V8 keeps an object shape only while some object has it,
+   * and a full collection that finds a shape unused also discards the optimized code built for it.
+   * Readers are short-lived, so without this one every major collection between two parses would send
+   * the whole parser back to the interpreter.
+   */
+  static readonly shapeKeeper: DerReader = new DerReader(new Uint8Array(0));
+
   readonly bytes: Uint8Array;
   pos: number;
   readonly end: number;

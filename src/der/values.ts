@@ -1,3 +1,4 @@
+import { ByteCache } from './cache';
 import { type DerElement, type DerReader, derError } from './reader';
 import { TAG } from './tags';
 
@@ -59,7 +60,8 @@ export function readOctetAlignedBits(r: DerReader, what: string): Uint8Array {
   return bits;
 }
 
-const oidCache = new Map<string, string>();
+/** Dotted forms of the OIDs met so far (certificates use a few dozen, over and over). */
+const oidCache = new ByteCache<string>(1024);
 
 /** An OBJECT IDENTIFIER in dotted form. */
 export function readOid(r: DerReader, what: string): string {
@@ -72,8 +74,8 @@ export function oidContentToString(bytes: Uint8Array, el: DerElement, what: stri
   const len = el.end - el.contentStart;
   if (len === 0) throw derError(what, el.start, 'empty OBJECT IDENTIFIER');
   if (len > 64) throw derError(what, el.start, 'OBJECT IDENTIFIER too long');
-  const key = latin1(bytes.subarray(el.contentStart, el.end));
-  const cached = oidCache.get(key);
+  const slot = oidCache.slot(bytes, el.contentStart, el.end);
+  const cached = oidCache.get(slot, bytes, el.contentStart, el.end);
   if (cached !== undefined) return cached;
   const arcs: number[] = [];
   let value = 0;
@@ -95,7 +97,7 @@ export function oidContentToString(bytes: Uint8Array, el: DerElement, what: stri
   }
   if (!fresh) throw derError(what, el.start, 'truncated OID arc');
   const s = arcs.join('.');
-  if (oidCache.size < 1024) oidCache.set(key, s);
+  oidCache.set(slot, bytes, el.contentStart, el.end, s);
   return s;
 }
 

@@ -23,6 +23,9 @@ export interface SpiffeId {
 }
 
 class SpiffeIdValue implements SpiffeId {
+  /** Keeps the shape of IDs, which often live for one call, alive (see `DerReader.shapeKeeper`). */
+  static readonly shapeKeeper: SpiffeId = new SpiffeIdValue('example.org', '', 'spiffe://example.org');
+
   readonly trustDomain: string;
   readonly path: string;
   readonly #uri: string;

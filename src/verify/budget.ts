@@ -38,6 +38,9 @@ export function resolveBudget(budget: VerifyBudget | undefined): Required<Verify
 
 /** What is left of a {@link VerifyBudget} during one verification. */
 export class Budget {
+  /** Keeps the shape of budgets, which live for one verification, alive (see `DerReader.shapeKeeper`). */
+  static readonly shapeKeeper: Budget = new Budget(DEFAULTS);
+
   #signatures: number;
   #candidates: number;
   #nameChecks: number;

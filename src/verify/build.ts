@@ -9,7 +9,7 @@ import { formatName } from '../x509/name';
 import { OID } from '../x509/oids';
 import type { Certificate } from '../x509/types';
 import type { Budget } from './budget';
-import { byteKey } from './bytes';
+import { ByteIndex } from './bytes';
 import { constrainedNames, nameConstraintsProblem } from './constraints';
 import { signatureAlgorithmProblem } from './policy';
 import { certificateProblem, issuedProblem, issuerProblem, validityProblem } from './profile';
@@ -39,8 +39,8 @@ export type SignatureCheck = (child: Certificate, issuer: Certificate) => boolea
 /** Everything path building needs besides the leaf. */
 export interface PathContext {
   readonly store: TrustStore;
-  /** Presented intermediates by subject name (DER as a byte string). */
-  readonly pool: ReadonlyMap<string, readonly Certificate[]>;
+  /** Presented intermediates by subject name. */
+  readonly pool: ByteIndex<Certificate>;
   /** Validation time, milliseconds in whole seconds. */
   readonly at: number;
   readonly usage: Usage;
@@ -56,14 +56,9 @@ interface Candidate {
 }
 
 /** Indexes presented intermediates by subject name for {@link PathContext.pool}. */
-export function poolBySubject(certs: readonly Certificate[]): Map<string, Certificate[]> {
-  const pool = new Map<string, Certificate[]>();
-  for (const cert of certs) {
-    const key = byteKey(cert.subject.der);
-    const same = pool.get(key);
-    if (same) same.push(cert);
-    else pool.set(key, [cert]);
-  }
+export function poolBySubject(certs: readonly Certificate[]): ByteIndex<Certificate> {
+  const pool = new ByteIndex<Certificate>();
+  for (const cert of certs) pool.add(cert.subject.der, cert);
   return pool;
 }
 
@@ -75,7 +70,7 @@ export async function buildPath(leaf: Certificate, ctx: PathContext): Promise<Ce
   return ctx.store.has(leaf) ? [leaf] : extend([leaf], ctx);
 }
 
-const EMPTY_POOL: ReadonlyMap<string, readonly Certificate[]> = new Map();
+const EMPTY_POOL = new ByteIndex<Certificate>();
 
 /**
  * {@link buildPath} with `issuer` as the only presented certificate: the usual chain of a leaf and the
@@ -126,8 +121,8 @@ function issuerCandidates(child: Certificate, path: readonly Certificate[], ctx:
   const anchors = ctx.store.bySubject(child.issuer.der);
   for (const cert of anchors) candidates.push({ cert, anchor: true });
   // Pooled certificates are named `child.issuer`: the anchors of that name are the ones they could be.
-  const pooled = ctx.pool.size > 0 ? ctx.pool.get(byteKey(child.issuer.der)) : undefined;
-  for (const cert of pooled ?? []) {
+  const pooled = ctx.pool.empty ? [] : ctx.pool.get(child.issuer.der);
+  for (const cert of pooled) {
     if (!includesBytes(anchors, cert) && !includesBytes(path, cert)) candidates.push({ cert, anchor: false });
   }
   if (candidates.length < 2) return candidates;

@@ -1,15 +1,42 @@
-/** Bytes per `String.fromCharCode` call (well under any engine's argument limit). */
-const CHUNK = 4096;
+import { hashBytes, sameBytes } from '../der';
+
+const NONE: readonly never[] = Object.freeze([]);
+
+interface Entry<T> {
+  readonly key: Uint8Array;
+  readonly values: T[];
+}
 
 /**
- * `bytes` as a string of one character per byte (as `latin1` gives, built natively): a Map key for
- * names and key identifiers.
+ * Values filed under byte strings (subject names, key identifiers): a numeric hash of the bytes picks a
+ * bucket and the bytes themselves decide, so a lookup neither converts nor allocates.
  */
-export function byteKey(bytes: Uint8Array): string {
-  if (bytes.length <= CHUNK) return String.fromCharCode.apply(null, bytes as unknown as number[]);
-  let out = '';
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]);
+export class ByteIndex<T> {
+  /** Keeps the shape of indexes, often made for one verification, alive (see `DerReader.shapeKeeper`). */
+  static readonly shapeKeeper: ByteIndex<never> = new ByteIndex();
+
+  readonly #buckets = new Map<number, Entry<T>[]>();
+
+  /** Files `value` under `key` (the key's bytes must not change afterwards). */
+  add(key: Uint8Array, value: T): void {
+    const h = hashBytes(key);
+    const bucket = this.#buckets.get(h);
+    const entry = bucket?.find((e) => sameBytes(e.key, key));
+    if (entry) entry.values.push(value);
+    else if (bucket) bucket.push({ key, values: [value] });
+    else this.#buckets.set(h, [{ key, values: [value] }]);
   }
-  return out;
+
+  /** The values filed under exactly `key`, in the order they were added. */
+  get(key: Uint8Array): readonly T[] {
+    const bucket = this.#buckets.get(hashBytes(key));
+    if (bucket === undefined) return NONE;
+    for (const e of bucket) if (sameBytes(e.key, key)) return e.values;
+    return NONE;
+  }
+
+  /** Whether nothing is filed. */
+  get empty(): boolean {
+    return this.#buckets.size === 0;
+  }
 }

@@ -3,7 +3,7 @@ import { sameBytes } from '../der';
 import { isPkiError, PkiError } from '../errors';
 import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/types';
-import { byteKey } from './bytes';
+import { ByteIndex } from './bytes';
 
 /**
  * Trust anchors in any of the forms l5d-pki accepts: a PEM bundle, a list of certificates (parsed, DER
@@ -36,8 +36,6 @@ export function toCertificate(input: CertificateInput): Certificate {
   throw new PkiError('ERR_INVALID_ARGUMENT', 'a certificate must be given parsed, as DER or as PEM');
 }
 
-const NONE: readonly Certificate[] = Object.freeze([]);
-
 /**
  * A set of trust anchors, parsed once and indexed by subject name (DER) and subjectKeyIdentifier.
  *
@@ -51,8 +49,8 @@ const NONE: readonly Certificate[] = Object.freeze([]);
 export class TrustStore {
   /** The anchors, duplicates dropped, in bundle order. */
   readonly anchors: readonly Certificate[];
-  readonly #bySubject = new Map<string, Certificate[]>();
-  readonly #byKeyId = new Map<string, Certificate[]>();
+  readonly #bySubject = new ByteIndex<Certificate>();
+  readonly #byKeyId = new ByteIndex<Certificate>();
 
   /**
    * Keeps private copies of `anchors` (later changes to the caller's buffers cannot touch them). Throws
@@ -63,8 +61,8 @@ export class TrustStore {
     if (unique.length === 0) throw new PkiError('ERR_BUNDLE_EMPTY', 'the trust bundle holds no certificate');
     this.anchors = unique.map((a) => parseCertificate(a.der.slice()));
     for (const anchor of this.anchors) {
-      addTo(this.#bySubject, byteKey(anchor.subject.der), anchor);
-      if (anchor.subjectKeyId) addTo(this.#byKeyId, byteKey(anchor.subjectKeyId), anchor);
+      this.#bySubject.add(anchor.subject.der, anchor);
+      if (anchor.subjectKeyId) this.#byKeyId.add(anchor.subjectKeyId, anchor);
     }
   }
 
@@ -77,7 +75,7 @@ export class TrustStore {
    * ```
    */
   bySubject(subjectDer: Uint8Array): readonly Certificate[] {
-    return this.#bySubject.get(byteKey(subjectDer)) ?? NONE;
+    return this.#bySubject.get(subjectDer);
   }
 
   /**
@@ -89,7 +87,7 @@ export class TrustStore {
    * ```
    */
   bySubjectKeyId(keyId: Uint8Array): readonly Certificate[] {
-    return this.#byKeyId.get(byteKey(keyId)) ?? NONE;
+    return this.#byKeyId.get(keyId);
   }
 
   /**
@@ -102,17 +100,10 @@ export class TrustStore {
    * ```
    */
   has(cert: Certificate): boolean {
-    const same = this.#bySubject.get(byteKey(cert.subject.der));
-    if (same === undefined) return false;
-    for (const anchor of same) if (sameBytes(anchor.der, cert.der)) return true;
+    for (const anchor of this.#bySubject.get(cert.subject.der))
+      if (sameBytes(anchor.der, cert.der)) return true;
     return false;
   }
-}
-
-function addTo(index: Map<string, Certificate[]>, key: string, cert: Certificate): void {
-  const list = index.get(key);
-  if (list) list.push(cert);
-  else index.set(key, [cert]);
 }
 
 /**

@@ -1,10 +1,9 @@
-import { sameBytes } from '../der';
+import { hashBytes, sameBytes } from '../der';
 import { PkiError } from '../errors';
 import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/types';
 import type { VerifyBudget } from './budget';
 import type { SignatureCheck } from './build';
-import { byteKey } from './bytes';
 import { type ChainInput, checkSignatureWithBackend, verifyWith } from './chain';
 import { Lru } from './lru';
 import { parseReferenceName, type ReferenceName } from './names';
@@ -56,7 +55,7 @@ const MAX_NAMES = 1_024;
 
 /** An intermediate that was on a verified path (a private copy) and the issuer keys (SPKI DER) it verified with. */
 interface CacheEntry {
-  readonly key: string;
+  readonly key: number;
   readonly der: Uint8Array;
   readonly verifiedWith: Uint8Array[];
 }
@@ -83,8 +82,8 @@ export class Verifier {
   /** The trust anchors. */
   readonly store: TrustStore;
   readonly #limits: Limits;
-  readonly #entries: Lru<string, CacheEntry>;
-  readonly #parsed: Lru<string, Certificate>;
+  readonly #entries: Lru<number, CacheEntry>;
+  readonly #parsed: Lru<number, Certificate>;
   /** The entry each certificate parsed from a remembered DER came from (its bytes are that entry's). */
   readonly #sources = new WeakMap<Certificate, CacheEntry>();
   readonly #names = new Map<string, ReferenceName>();
@@ -173,7 +172,7 @@ export class Verifier {
   }
 
   /** The entry for `der` (keys can collide: the bytes must match too), marked used when `touch`. */
-  #entry(key: string, der: Uint8Array, touch: boolean): CacheEntry | undefined {
+  #entry(key: number, der: Uint8Array, touch: boolean): CacheEntry | undefined {
     const entry = touch ? this.#entries.get(key) : this.#entries.peek(key);
     return entry && (entry.der === der || sameBytes(entry.der, der)) ? entry : undefined;
   }
@@ -211,10 +210,7 @@ function hasKey(keys: readonly Uint8Array[], key: Uint8Array): boolean {
   return false;
 }
 
-/** The DER length and last bytes, as a flat string (a cheap Map key; entries still compare all bytes). */
-function cacheKey(der: Uint8Array): string {
-  return (
-    String.fromCharCode(der.length >> 8, der.length & 0xff) +
-    byteKey(der.subarray(Math.max(0, der.length - KEY_TAIL)))
-  );
+/** A hash of the DER's last bytes and its length (a cheap Map key; entries still compare all bytes). */
+function cacheKey(der: Uint8Array): number {
+  return (hashBytes(der, Math.max(0, der.length - KEY_TAIL)) ^ Math.imul(der.length, 0x9e3779b1)) >>> 0;
 }

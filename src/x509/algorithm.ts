@@ -1,4 +1,4 @@
-import { DerReader, derError, readOid, readSmallInteger, TAG } from '../der';
+import { ByteCache, DerReader, derError, readOid, readSmallInteger, TAG } from '../der';
 import { OID } from './oids';
 import type { HashName, SignatureAlgorithm } from './types';
 
@@ -24,18 +24,17 @@ const SIMPLE: Readonly<Record<string, [SignatureAlgorithm['kind'], HashName | un
     [OID.ed25519]: ['ed25519', undefined, 'Ed25519', false],
   };
 
-const cache = new Map<string, SignatureAlgorithm>();
+/** Algorithms met so far, by their whole AlgorithmIdentifier encoding. */
+const cache = new ByteCache<SignatureAlgorithm>(256);
 
 /** Reads an AlgorithmIdentifier used for signatures. Unknown algorithms come back with kind `unknown`. */
 export function readSignatureAlgorithm(r: DerReader, what: string): SignatureAlgorithm {
   const el = r.read(TAG.SEQUENCE, what);
-  const der = r.raw(el);
-  let key = '';
-  for (let i = 0; i < der.length; i++) key += String.fromCharCode(der[i]!);
-  const hit = cache.get(key);
+  const slot = cache.slot(r.bytes, el.start, el.end);
+  const hit = cache.get(slot, r.bytes, el.start, el.end);
   if (hit) return hit;
-  const alg = parseSignatureAlgorithm(r.enter(el, what), der.slice(), what, el.start);
-  if (cache.size < 256) cache.set(key, alg);
+  const alg = parseSignatureAlgorithm(r.enter(el, what), r.raw(el).slice(), what, el.start);
+  cache.set(slot, r.bytes, el.start, el.end, alg);
   return alg;
 }
 
