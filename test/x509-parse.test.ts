@@ -487,3 +487,36 @@ describe('subjectAltName GeneralName forms', () => {
     expect(accepted).toEqual([]);
   });
 });
+
+describe('malformed extension fields', () => {
+  it('name the extension in the error: a non-DER critical flag, a missing extnValue', async () => {
+    const key = await generateKeyPair({ random: seededRandom('bad-ext') });
+    const name = encodeCommonNameOnly('bad-ext.example');
+    const withExtension = (ext: Uint8Array) =>
+      signCertificateDer(
+        {
+          serial: Uint8Array.of(1),
+          issuer: name,
+          subject: name,
+          notBefore: NOW.getTime(),
+          notAfter: NOW.getTime() + 86_400_000,
+          spki: key.publicKey.spki,
+          extensions: [ext],
+        },
+        key,
+        { random: seededRandom('bad-ext') },
+      );
+    const basicConstraints = oid(OID.basicConstraints);
+    const value = tlv(0x04, sequence());
+    const cases: [Uint8Array, RegExp][] = [
+      [sequence(basicConstraints, tlv(0x01, Uint8Array.of(1)), value), /extensions 2\.5\.29\.19 critical: /],
+      [sequence(basicConstraints), /extensions 2\.5\.29\.19 value: missing/],
+      [sequence(basicConstraints, value, value), /extensions 2\.5\.29\.19 Extension: unexpected trailing data/],
+    ];
+    for (const [ext, message] of cases) {
+      const der = await withExtension(ext);
+      expect(() => parseCertificate(der)).toThrow(message);
+      expect(codeOf(() => parseCertificate(der))).toBe('ERR_CERT_INVALID');
+    }
+  });
+});

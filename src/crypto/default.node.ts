@@ -9,6 +9,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { hashBytes, sameBytes } from '../der';
 import { readPkcs8 } from '../keys/pkcs8';
 import type { PublicKeyInfo } from '../x509/types';
 import { CURVE_SIZE } from './curves';
@@ -26,7 +27,7 @@ const privateHandles = new WeakMap<SigningKey, KeyObject>();
  * about 4 KB of OpenSSL memory) and entries leave in insertion order, so a key in constant use is made
  * again at most once per {@link SPKI_HANDLE_CACHE_SIZE} new keys.
  */
-const handlesBySpki = new Map<string, KeyObject>();
+const handlesBySpki = new Map<number, { readonly spki: Uint8Array; readonly handle: KeyObject }>();
 /** At most this many public key handles are kept (about 4 MB). */
 const SPKI_HANDLE_CACHE_SIZE = 1024;
 
@@ -58,20 +59,22 @@ function importPublic(key: PublicKeyInfo): KeyObject {
 }
 
 function publicHandle(key: PublicKeyInfo): KeyObject | null {
-  const id = bufferOf(key.der).toString('latin1');
-  let h = handlesBySpki.get(id);
-  if (!h) {
-    try {
-      h = importPublic(key);
-    } catch {
-      return null;
-    }
-    if (handlesBySpki.size >= SPKI_HANDLE_CACHE_SIZE) {
-      handlesBySpki.delete(handlesBySpki.keys().next().value as string);
-    }
-    handlesBySpki.set(id, h);
+  // Keyed by a hash of the SPKI and confirmed by its bytes; a colliding key just takes the slot over.
+  const id = hashBytes(key.der);
+  const cached = handlesBySpki.get(id);
+  if (cached && sameBytes(cached.spki, key.der)) return cached.handle;
+  let handle: KeyObject;
+  try {
+    handle = importPublic(key);
+  } catch {
+    return null;
   }
-  return h;
+  handlesBySpki.delete(id);
+  if (handlesBySpki.size >= SPKI_HANDLE_CACHE_SIZE) {
+    handlesBySpki.delete(handlesBySpki.keys().next().value as number);
+  }
+  handlesBySpki.set(id, { spki: key.der.slice(), handle });
+  return handle;
 }
 
 function importPrivate(pkcs8: Uint8Array): KeyObject {

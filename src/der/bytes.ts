@@ -19,6 +19,9 @@ export function fromHex(hex: string): Uint8Array {
 export function hashBytes(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  // MurmurHash3's finalizer, so that the low bits (which pick buckets) depend on every byte.
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
 }
 

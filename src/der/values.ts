@@ -74,8 +74,8 @@ export function oidContentToString(bytes: Uint8Array, el: DerElement, what: stri
   const len = el.end - el.contentStart;
   if (len === 0) throw derError(what, el.start, 'empty OBJECT IDENTIFIER');
   if (len > 64) throw derError(what, el.start, 'OBJECT IDENTIFIER too long');
-  const slot = oidCache.slot(bytes, el.contentStart, el.end);
-  const cached = oidCache.get(slot, bytes, el.contentStart, el.end);
+  const bucket = oidCache.bucket(bytes, el.contentStart, el.end);
+  const cached = oidCache.get(bucket, bytes, el.contentStart, el.end);
   if (cached !== undefined) return cached;
   const arcs: number[] = [];
   let value = 0;
@@ -97,7 +97,7 @@ export function oidContentToString(bytes: Uint8Array, el: DerElement, what: stri
   }
   if (!fresh) throw derError(what, el.start, 'truncated OID arc');
   const s = arcs.join('.');
-  oidCache.set(slot, bytes, el.contentStart, el.end, s);
+  oidCache.set(bucket, bytes, el.contentStart, el.end, s);
   return s;
 }
 

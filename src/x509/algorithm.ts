@@ -30,11 +30,11 @@ const cache = new ByteCache<SignatureAlgorithm>(256);
 /** Reads an AlgorithmIdentifier used for signatures. Unknown algorithms come back with kind `unknown`. */
 export function readSignatureAlgorithm(r: DerReader, what: string): SignatureAlgorithm {
   const el = r.read(TAG.SEQUENCE, what);
-  const slot = cache.slot(r.bytes, el.start, el.end);
-  const hit = cache.get(slot, r.bytes, el.start, el.end);
+  const bucket = cache.bucket(r.bytes, el.start, el.end);
+  const hit = cache.get(bucket, r.bytes, el.start, el.end);
   if (hit) return hit;
   const alg = parseSignatureAlgorithm(r.enter(el, what), r.raw(el).slice(), what, el.start);
-  cache.set(slot, r.bytes, el.start, el.end, alg);
+  cache.set(bucket, r.bytes, el.start, el.end, alg);
   return alg;
 }
 

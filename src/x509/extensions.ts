@@ -1,4 +1,5 @@
 import {
+  type DerElement,
   DerReader,
   decodeString,
   derError,
@@ -8,6 +9,7 @@ import {
   readSmallInteger,
   TAG,
 } from '../der';
+import { isPkiError, PkiError } from '../errors';
 import { readName } from './name';
 import { OID } from './oids';
 import type {
@@ -27,9 +29,15 @@ export function readExtensions(r: DerReader, what: string): Extension[] {
     const ext = r.enterNext(TAG.SEQUENCE, what);
     const oid = readOid(ext, what);
     let critical = false;
-    if (ext.peekTag() === TAG.BOOLEAN) critical = readBoolean(ext, `${what} ${oid} critical`);
-    const v = ext.read(TAG.OCTET_STRING, `${what} ${oid} value`);
-    ext.expectEnd(`${what} ${oid}`);
+    let v: DerElement;
+    try {
+      if (ext.peekTag() === TAG.BOOLEAN) critical = readBoolean(ext, 'critical');
+      v = ext.read(TAG.OCTET_STRING, 'value');
+      ext.expectEnd('Extension');
+    } catch (e) {
+      // The extension's name goes into the message only when there is one to write.
+      throw isPkiError(e, 'ERR_DER') ? new PkiError('ERR_DER', `${what} ${oid} ${e.message}`) : e;
+    }
     if (seen.has(oid)) throw derError(what, v.start, `extension ${oid} appears twice`);
     seen.add(oid);
     out.push({ oid, critical, value: ext.content(v) });

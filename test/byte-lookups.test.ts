@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ByteCache, hashBytes } from '../src/der';
+import { ByteIndex } from '../src/verify/bytes';
+
+const bytes = (...b: number[]) => new Uint8Array(b);
+
+describe('hashBytes', () => {
+  it('hashes a range of a buffer as the same bytes on their own', () => {
+    const buf = bytes(9, 9, 0x55, 0x04, 0x03, 9);
+    expect(hashBytes(buf, 2, 5)).toBe(hashBytes(bytes(0x55, 0x04, 0x03)));
+  });
+
+  it('spreads short keys over the low bits (commonName and authorityKeyIdentifier OIDs differ there)', () => {
+    const a = hashBytes(bytes(0x55, 0x04, 0x03)) & 0x3fc;
+    const b = hashBytes(bytes(0x55, 0x1d, 0x23)) & 0x3fc;
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('ByteCache', () => {
+  // Four entries: every key lands in the one bucket.
+  const one = () => new ByteCache<string>(4);
+
+  it('finds what it stored, by exact bytes', () => {
+    const cache = one();
+    const key = bytes(1, 2, 3);
+    cache.set(cache.bucket(key, 0, 3), key, 0, 3, 'a');
+    const buf = bytes(0, 1, 2, 3);
+    expect(cache.get(cache.bucket(buf, 1, 4), buf, 1, 4)).toBe('a');
+    expect(cache.get(cache.bucket(buf, 1, 3), buf, 1, 3)).toBeUndefined(); // a prefix is another key
+    expect(cache.get(cache.bucket(buf, 0, 4), buf, 0, 4)).toBeUndefined();
+  });
+
+  it('keeps a copy: later changes to the caller’s buffer do not reach it', () => {
+    const cache = one();
+    const key = bytes(7, 7);
+    cache.set(cache.bucket(key, 0, 2), key, 0, 2, 'x');
+    key[0] = 8;
+    expect(cache.get(cache.bucket(key, 0, 2), key, 0, 2)).toBeUndefined();
+    const again = bytes(7, 7);
+    expect(cache.get(cache.bucket(again, 0, 2), again, 0, 2)).toBe('x');
+  });
+
+  it('keeps four keys of one bucket, and a fifth replaces one of them', () => {
+    const cache = one();
+    const keys = [1, 2, 3, 4, 5].map((n) => bytes(n));
+    const lookup = (k: Uint8Array) => cache.get(cache.bucket(k, 0, 1), k, 0, 1);
+    for (const k of keys.slice(0, 4)) cache.set(cache.bucket(k, 0, 1), k, 0, 1, `v${k[0]}`);
+    expect(keys.slice(0, 4).map(lookup)).toEqual(['v1', 'v2', 'v3', 'v4']);
+    cache.set(cache.bucket(keys[4]!, 0, 1), keys[4]!, 0, 1, 'v5');
+    const found = keys.map(lookup);
+    expect(found[4]).toBe('v5');
+    expect(found.filter((v) => v !== undefined)).toHaveLength(4);
+  });
+});
+
+describe('ByteIndex', () => {
+  it('files values under exact bytes, several under one key, in order', () => {
+    const index = new ByteIndex<string>();
+    expect(index.empty).toBe(true);
+    index.add(bytes(1, 2), 'a');
+    index.add(bytes(1, 2), 'b');
+    index.add(bytes(1, 2, 0), 'c');
+    expect(index.empty).toBe(false);
+    expect(index.get(bytes(1, 2))).toEqual(['a', 'b']);
+    expect(index.get(bytes(1, 2, 0))).toEqual(['c']);
+    expect(index.get(bytes(1))).toEqual([]);
+  });
+});
