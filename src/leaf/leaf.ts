@@ -12,15 +12,15 @@ import {
   extKeyUsageExtension,
   keyUsageExtension,
   subjectAltNameNode,
-  type TbsFields,
 } from '../x509/encode';
 import {
   checkLifetime,
   type IssuedCertificate,
   type MintOptions,
   nowMs,
+  ecdsaTbs,
   serialBytes,
-  signCertificateDer,
+  signTbs,
   wholeSeconds,
 } from '../x509/mint';
 import { OID } from '../x509/oids';
@@ -129,9 +129,10 @@ export async function issueLeafForKey(options: IssueLeafForKeyOptions): Promise<
   return mintLeaf(options, 'spki' in key ? key.spki : key.der, now);
 }
 
-/** A leaf ready to sign: its TBS fields, and what the result needs besides. */
+/** A leaf ready to sign: its TBSCertificate, and what the result needs besides. */
 interface PreparedLeaf {
-  readonly fields: Omit<TbsFields, 'signatureAlgorithm'>;
+  readonly tbs: Uint8Array;
+  readonly notAfter: number;
   readonly template: IssuerTemplate;
 }
 
@@ -144,7 +145,7 @@ function prepareLeaf(options: LeafOptions, spki: Uint8Array, now: number): Prepa
   const skew = options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS;
   const template = templateFor(issuer);
   const notAfter = Math.min(wholeSeconds(now + lifetime + skew), issuer.certificate.notAfter.getTime());
-  const fields = {
+  const tbs = ecdsaTbs({
     serial: serialBytes(options),
     issuer: issuer.certificate.subject.der,
     subject: commonNameOnlyNode(identity),
@@ -155,12 +156,12 @@ function prepareLeaf(options: LeafOptions, spki: Uint8Array, now: number): Prepa
       ...template.fixedExtensions,
       subjectAltNameNode({ dns: [identity], uri: spiffeUris(identity, options.spiffe) }),
     ],
-  };
-  return { fields, template };
+  });
+  return { tbs, notAfter, template };
 }
 
 async function signLeaf(leaf: PreparedLeaf, options: LeafOptions): Promise<IssuedLeaf> {
-  const der = await signCertificateDer(leaf.fields, options.issuer.key, options);
+  const der = await signTbs(leaf.tbs, options.issuer.key, options);
   const pem = encodePem('CERTIFICATE', der);
   // An identity service answers with DER or PEM; the parsed form is made on first use.
   let parsed: Certificate | undefined;
@@ -173,7 +174,7 @@ async function signLeaf(leaf: PreparedLeaf, options: LeafOptions): Promise<Issue
     pem,
     chain: leaf.template.chain,
     chainPem: pem + leaf.template.chainPem,
-    validUntil: new Date(leaf.fields.notAfter),
+    validUntil: new Date(leaf.notAfter),
   };
 }
 
@@ -261,9 +262,10 @@ export async function issueLeaf(options: IssueLeafOptions): Promise<IssuedLeaf> 
   const now = nowMs(options);
   checkSigner(options.issuer.certificate, options.issuer.key, now);
   const csr = checkLinkerdCsrContent(options.csr, options.identity);
-  // The leaf is laid out before the proof of possession is checked, so that the two signature operations
-  // run back to back (measurably faster than with other work between them); it is signed only once the
-  // CSR verifies, and an error from laying it out is raised after that check, as if it came later.
+  // The leaf's TBSCertificate is written before the proof of possession is checked, so that the two
+  // signature operations run back to back (measurably faster than with other work between them); it is
+  // signed only once the CSR verifies, and an error from writing it is raised after that check, as if it
+  // came later.
   let leaf: PreparedLeaf | undefined;
   let failure: unknown;
   try {

@@ -96,15 +96,24 @@ export function checkLifetime(lifetime: number, what: string): number {
   return lifetime;
 }
 
+/** The TBSCertificate for `fields`, to be signed with ecdsa-with-SHA256 ({@link signTbs}). */
+export function ecdsaTbs(fields: Omit<TbsFields, 'signatureAlgorithm'>): Uint8Array {
+  return encodeTbs({ ...fields, signatureAlgorithm: ECDSA_WITH_SHA256 });
+}
+
+/** Signs a TBSCertificate from {@link ecdsaTbs} (deterministically when `options.random` is set); returns the certificate DER. */
+export async function signTbs(tbs: Uint8Array, key: PrivateKey, options: MintOptions): Promise<Uint8Array> {
+  const signature = options.random ? key.signDeterministic(tbs) : await key.sign(tbs);
+  return encodeCertificate(tbs, signature);
+}
+
 /** Signs TBS fields with ecdsa-with-SHA256 (deterministically when `options.random` is set); returns the certificate DER. */
 export async function signCertificateDer(
   fields: Omit<TbsFields, 'signatureAlgorithm'>,
   key: PrivateKey,
   options: MintOptions,
 ): Promise<Uint8Array> {
-  const tbs = encodeTbs({ ...fields, signatureAlgorithm: ECDSA_WITH_SHA256 });
-  const signature = options.random ? key.signDeterministic(tbs) : await key.sign(tbs);
-  return encodeCertificate(tbs, signature);
+  return signTbs(ecdsaTbs(fields), key, options);
 }
 
 /** Signs TBS fields with ecdsa-with-SHA256 (deterministically when `options.random` is set) and returns the certificate in all its forms. */
