@@ -36,21 +36,14 @@ export function readBoolean(r: DerReader, what: string): boolean {
 /** A BIT STRING: its bits (a view) and the count of unused bits in the last octet (checked zero). */
 export function readBitString(r: DerReader, what: string): { bits: Uint8Array; unused: number } {
   const el = r.read(TAG.BIT_STRING, what);
-  return bitStringContent(r.content(el), what, el.start);
-}
-
-/** Checks BIT STRING content octets. */
-export function bitStringContent(
-  v: Uint8Array,
-  what: string,
-  at: number,
-): { bits: Uint8Array; unused: number } {
-  if (v.length === 0) throw derError(what, at, 'empty BIT STRING');
-  const unused = v[0]!;
-  if (unused > 7 || (v.length === 1 && unused !== 0)) throw derError(what, at, 'bad unused-bit count');
-  if (unused && (v[v.length - 1]! & ((1 << unused) - 1)) !== 0)
-    throw derError(what, at, 'unused bits are not zero');
-  return { bits: v.subarray(1), unused };
+  const b = r.bytes;
+  const n = el.end - el.contentStart;
+  if (n === 0) throw derError(what, el.start, 'empty BIT STRING');
+  const unused = b[el.contentStart]!;
+  if (unused > 7 || (n === 1 && unused !== 0)) throw derError(what, el.start, 'bad unused-bit count');
+  if (unused && (b[el.end - 1]! & ((1 << unused) - 1)) !== 0)
+    throw derError(what, el.start, 'unused bits are not zero');
+  return { bits: b.subarray(el.contentStart + 1, el.end), unused };
 }
 
 /** A BIT STRING that must hold whole octets (keys, signatures). */
@@ -121,22 +114,23 @@ function daysInMonth(year: number, month: number): number {
 /** A UTCTime or GeneralizedTime in DER's `Z` form, as milliseconds since the epoch. */
 export function readTime(r: DerReader, what: string): number {
   const el = r.read(undefined, what);
-  const v = r.content(el);
+  const v = r.bytes;
+  const length = el.end - el.contentStart;
   let year: number;
-  let i: number;
+  let i = el.contentStart;
   if (el.tag === TAG.UTC_TIME) {
-    if (v.length !== 13) throw derError(what, el.start, 'UTCTime must be YYMMDDHHMMSSZ');
-    const yy = digits(v, 0, 2, what, el.start);
+    if (length !== 13) throw derError(what, el.start, 'UTCTime must be YYMMDDHHMMSSZ');
+    const yy = digits(v, i, 2, what, el.start);
     year = yy < 50 ? 2000 + yy : 1900 + yy;
-    i = 2;
+    i += 2;
   } else if (el.tag === TAG.GENERALIZED_TIME) {
-    if (v.length !== 15) throw derError(what, el.start, 'GeneralizedTime must be YYYYMMDDHHMMSSZ');
-    year = digits(v, 0, 4, what, el.start);
-    i = 4;
+    if (length !== 15) throw derError(what, el.start, 'GeneralizedTime must be YYYYMMDDHHMMSSZ');
+    year = digits(v, i, 4, what, el.start);
+    i += 4;
   } else {
     throw derError(what, el.start, 'expected UTCTime or GeneralizedTime');
   }
-  if (v[v.length - 1] !== 0x5a) throw derError(what, el.start, 'time must end in Z');
+  if (v[el.end - 1] !== 0x5a) throw derError(what, el.start, 'time must end in Z');
   const month = digits(v, i, 2, what, el.start);
   const day = digits(v, i + 2, 2, what, el.start);
   const hour = digits(v, i + 4, 2, what, el.start);

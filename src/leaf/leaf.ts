@@ -15,10 +15,10 @@ import {
 } from '../x509/encode';
 import {
   checkLifetime,
+  ecdsaTbs,
   type IssuedCertificate,
   type MintOptions,
   nowMs,
-  ecdsaTbs,
   serialBytes,
   signTbs,
   wholeSeconds,

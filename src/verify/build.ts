@@ -70,7 +70,8 @@ export async function buildPath(leaf: Certificate, ctx: PathContext): Promise<Ce
   return ctx.store.has(leaf) ? [leaf] : extend([leaf], ctx);
 }
 
-const EMPTY_POOL = new ByteIndex<Certificate>();
+/** The pool of {@link buildPathThrough}'s shortcut, and of searches without presented certificates. */
+export const EMPTY_POOL: ByteIndex<Certificate> = new ByteIndex<Certificate>();
 
 /**
  * {@link buildPath} with `issuer` as the only presented certificate: the usual chain of a leaf and the
@@ -78,11 +79,12 @@ const EMPTY_POOL = new ByteIndex<Certificate>();
  * the leaf, no anchor shares its name and the leaf is no anchor, `issuer` is the one candidate
  * {@link issuerCandidates} would give the leaf; above it, `issuer` is on the path, so the pool has no
  * candidate left to give and an empty one is the same. Any other case takes the general search.
+ * `ctx.pool` must be {@link EMPTY_POOL}.
  */
 export async function buildPathThrough(
   leaf: Certificate,
   issuer: Certificate,
-  ctx: Omit<PathContext, 'pool'>,
+  ctx: PathContext,
 ): Promise<Certificate[] | VerifyFailure> {
   if (
     !sameBytes(leaf.issuer.der, issuer.subject.der) ||
@@ -92,8 +94,7 @@ export async function buildPathThrough(
   ) {
     return buildPath(leaf, { ...ctx, pool: poolBySubject([issuer]) });
   }
-  const rest: PathContext = { ...ctx, pool: EMPTY_POOL };
-  return (await issuerFailure([leaf], { cert: issuer, anchor: false }, rest)) ?? extend([leaf, issuer], rest);
+  return (await issuerFailure([leaf], { cert: issuer, anchor: false }, ctx)) ?? extend([leaf, issuer], ctx);
 }
 
 async function extend(path: Certificate[], ctx: PathContext): Promise<Certificate[] | VerifyFailure> {

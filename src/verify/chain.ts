@@ -7,6 +7,8 @@ import { Budget, type VerifyBudget } from './budget';
 import {
   buildPath,
   buildPathThrough,
+  EMPTY_POOL,
+  type PathContext,
   poolBySubject,
   type SignatureCheck,
   USAGE_OID,
@@ -164,8 +166,9 @@ export async function verifyWith(
     const cert = parsedOrNothing(resolve, c);
     if (cert) parsed.push(cert);
   }
-  const ctx = {
+  const ctx: PathContext = {
     store,
+    pool: parsed.length === 1 ? EMPTY_POOL : poolBySubject(parsed),
     at: request.at,
     usage: request.usage,
     maxDepth: limits.maxDepth,
@@ -173,9 +176,7 @@ export async function verifyWith(
     checkSignature,
   };
   const path =
-    parsed.length === 1
-      ? await buildPathThrough(leaf, parsed[0]!, ctx)
-      : await buildPath(leaf, { ...ctx, pool: poolBySubject(parsed) });
+    parsed.length === 1 ? await buildPathThrough(leaf, parsed[0]!, ctx) : await buildPath(leaf, ctx);
   return Array.isArray(path) ? success(path) : path;
 }
 

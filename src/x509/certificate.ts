@@ -116,6 +116,13 @@ function parseDer(der: Uint8Array): Certificate {
     publicKey,
     extensions,
     selfIssued: sameBytes(issuer.der, subject.der),
-    ...known,
+    // Named one by one: a spread here goes through V8's generic property copying.
+    basicConstraints: known.basicConstraints,
+    keyUsage: known.keyUsage,
+    extKeyUsage: known.extKeyUsage,
+    subjectAltNames: known.subjectAltNames,
+    subjectKeyId: known.subjectKeyId,
+    authorityKeyId: known.authorityKeyId,
+    nameConstraints: known.nameConstraints,
   };
 }

@@ -127,7 +127,6 @@ export function subjectAltNameExtension(names: AltNames, critical = false): Uint
 /** Fields of a TBSCertificate (v3); names and extensions may be nodes, encoded with the whole. */
 export interface TbsFields {
   readonly serial: Uint8Array;
-  readonly signatureAlgorithm: Uint8Array;
   readonly issuer: Uint8Array;
   readonly notBefore: number;
   readonly notAfter: number;
@@ -138,14 +137,14 @@ export interface TbsFields {
 
 const V3 = explicit(0, integer(2));
 
-/** A v3 TBSCertificate, written in one pass. */
-export function encodeTbs(f: TbsFields): Uint8Array {
+/** A v3 TBSCertificate to be signed with `signatureAlgorithm` (an AlgorithmIdentifier), written in one pass. */
+export function encodeTbs(f: TbsFields, signatureAlgorithm: Uint8Array): Uint8Array {
   return encodeNode(
     node(
       TAG.SEQUENCE,
       V3,
       integer(f.serial),
-      f.signatureAlgorithm,
+      signatureAlgorithm,
       f.issuer,
       node(TAG.SEQUENCE, timeNode(f.notBefore), timeNode(f.notAfter)),
       f.subject,

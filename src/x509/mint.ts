@@ -97,8 +97,8 @@ export function checkLifetime(lifetime: number, what: string): number {
 }
 
 /** The TBSCertificate for `fields`, to be signed with ecdsa-with-SHA256 ({@link signTbs}). */
-export function ecdsaTbs(fields: Omit<TbsFields, 'signatureAlgorithm'>): Uint8Array {
-  return encodeTbs({ ...fields, signatureAlgorithm: ECDSA_WITH_SHA256 });
+export function ecdsaTbs(fields: TbsFields): Uint8Array {
+  return encodeTbs(fields, ECDSA_WITH_SHA256);
 }
 
 /** Signs a TBSCertificate from {@link ecdsaTbs} (deterministically when `options.random` is set); returns the certificate DER. */
@@ -109,7 +109,7 @@ export async function signTbs(tbs: Uint8Array, key: PrivateKey, options: MintOpt
 
 /** Signs TBS fields with ecdsa-with-SHA256 (deterministically when `options.random` is set); returns the certificate DER. */
 export async function signCertificateDer(
-  fields: Omit<TbsFields, 'signatureAlgorithm'>,
+  fields: TbsFields,
   key: PrivateKey,
   options: MintOptions,
 ): Promise<Uint8Array> {
@@ -118,7 +118,7 @@ export async function signCertificateDer(
 
 /** Signs TBS fields with ecdsa-with-SHA256 (deterministically when `options.random` is set) and returns the certificate in all its forms. */
 export async function signCertificate(
-  fields: Omit<TbsFields, 'signatureAlgorithm'>,
+  fields: TbsFields,
   key: PrivateKey,
   options: MintOptions,
 ): Promise<IssuedCertificate> {

@@ -1,0 +1,127 @@
+// Where a hot-path call's time goes beyond its node:crypto floor: the library's JavaScript on its own
+// (crypto stubbed), and what running that JavaScript next to the crypto costs the crypto (caches).
+//
+//   node bench/run.mjs --decompose [--entry dist/node.js]
+//
+// Each case is a few operations; cases run in short chunks in turn (50 calls each) for a few seconds, so
+// a load change on the machine hits them all alike, and each figure is the median chunk in µs per call.
+// "with floor" cases do the library's stubbed work and then the floor's crypto in one call: the excess
+// over the sum of the two alone is the slowdown one inflicts on the other.
+
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { IDENTITY, makePki } from './fixtures.mjs';
+
+const CHUNK = 50;
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** The cases, as functions of nothing; `stubbed(fn)` runs `fn` with the crypto backend stubbed. */
+async function cases(L) {
+  const pki = await makePki(L);
+  const real = L.cryptoBackend();
+  const someSignature = await real.signP256({ pkcs8: pki.issuer.key.exportPkcs8() }, new Uint8Array(1));
+  const stub = { ...real, name: 'stub', verify: async () => true, signP256: async () => someSignature };
+  const stubbed = async (fn) => {
+    L.setCryptoBackend(stub);
+    try {
+      return await fn();
+    } finally {
+      L.setCryptoBackend(undefined);
+    }
+  };
+  const publicKey = createPublicKey({
+    key: Buffer.from(pki.issuer.certificate.publicKey.der),
+    format: 'der',
+    type: 'spki',
+  });
+  const privateKey = createPrivateKey({
+    key: Buffer.from(pki.issuer.key.exportPkcs8()),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const parsed = pki.leaves.map((l) => L.parseCertificate(l.der));
+  let i = 0;
+  const next = () => i++ % pki.leaves.length;
+  const floorVerify = (j) => {
+    const c = parsed[j];
+    if (!verify('sha256', c.tbs, { key: publicKey, dsaEncoding: 'der' }, c.signature)) throw new Error('floor');
+  };
+  const floorIssue = (j) => {
+    sign('sha256', parsed[j].tbs, { key: privateKey, dsaEncoding: 'der' });
+    floorVerify(j);
+  };
+  const verifier = new L.Verifier({ bundle: pki.bundlePem });
+  const intermediates = [pki.issuer.der];
+  const verifyLeaf = async (j, leaf = pki.leaves[j].der) => {
+    const r = await verifier.verify({ leaf, intermediates, name: pki.leaves[j].identity });
+    if (!r.ok) throw new Error(r.reason);
+  };
+  const issue = () => L.issueLeaf({ issuer: pki.issuer, csr: pki.csr, identity: IDENTITY });
+  return {
+    'floor-verify': () => floorVerify(next()),
+    'parse-cert': () => L.parseCertificate(pki.leaves[next()].der),
+    'parse-cert + floor': () => {
+      const j = next();
+      L.parseCertificate(pki.leaves[j].der);
+      floorVerify(j);
+    },
+    'verify-chain, crypto stubbed': () => stubbed(() => verifyLeaf(next())),
+    'verify-chain, crypto stubbed + floor': async () => {
+      const j = next();
+      await stubbed(() => verifyLeaf(j));
+      floorVerify(j);
+    },
+    'verify-chain, leaf parsed': () => {
+      const j = next();
+      return verifyLeaf(j, parsed[j]);
+    },
+    'verify-chain': () => verifyLeaf(next()),
+    'floor-issue': () => floorIssue(next()),
+    'issue-from-csr, crypto stubbed': () => stubbed(issue),
+    'issue-from-csr, crypto stubbed + floor': async () => {
+      await stubbed(issue);
+      floorIssue(next());
+    },
+    'issue-from-csr': issue,
+  };
+}
+
+export async function runDecompose(opts) {
+  const L = await import(pathToFileURL(opts.entry).href);
+  const all = await cases(L);
+  const names = Object.keys(all);
+  const times = new Map(names.map((n) => [n, []]));
+  const seconds = Number(process.env.DECOMPOSE_SECONDS ?? 12);
+  const stop = performance.now() + seconds * 1000;
+  for (let round = 0; performance.now() < stop; round++) {
+    for (const name of names) {
+      const fn = all[name];
+      const t0 = performance.now();
+      for (let k = 0; k < CHUNK; k++) {
+        const r = fn();
+        if (r && typeof r.then === 'function') await r;
+      }
+      if (round >= 3) times.get(name).push(((performance.now() - t0) * 1000) / CHUNK);
+    }
+  }
+  const us = Object.fromEntries(names.map((n) => [n, median(times.get(n))]));
+  const width = Math.max(...names.map((n) => n.length));
+  console.log(`l5d-pki decomposition — node ${process.version}; median µs per call over ${seconds} s`);
+  for (const n of names) console.log(`${n.padEnd(width)}  ${us[n].toFixed(1).padStart(7)}`);
+  const excess = (composite, alone, floor) => us[composite] - us[alone] - us[floor];
+  console.log('');
+  console.log(
+    `slowdown from running next to the crypto: parse ${excess('parse-cert + floor', 'parse-cert', 'floor-verify').toFixed(1)} µs, ` +
+      `verify JS ${excess('verify-chain, crypto stubbed + floor', 'verify-chain, crypto stubbed', 'floor-verify').toFixed(1)} µs, ` +
+      `issue JS ${excess('issue-from-csr, crypto stubbed + floor', 'issue-from-csr, crypto stubbed', 'floor-issue').toFixed(1)} µs`,
+  );
+  console.log(
+    `× floor: verify-chain ${(us['floor-verify'] / us['verify-chain']).toFixed(2)}, ` +
+      `with the leaf already parsed ${(us['floor-verify'] / us['verify-chain, leaf parsed']).toFixed(2)}; ` +
+      `issue-from-csr ${(us['floor-issue'] / us['issue-from-csr']).toFixed(2)}`,
+  );
+}
