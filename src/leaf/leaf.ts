@@ -160,22 +160,43 @@ function prepareLeaf(options: LeafOptions, spki: Uint8Array, now: number): Prepa
   return { tbs, notAfter, template };
 }
 
+/** An issued leaf. An identity service answers with DER or PEM: the parsed form is made on first use. */
+class IssuedLeafValue implements IssuedLeaf {
+  /** Keeps the shape of issued leaves alive (see `DerReader.shapeKeeper`). */
+  static readonly shapeKeeper: IssuedLeaf = new IssuedLeafValue(new Uint8Array(0), '', [], '', new Date(0));
+
+  readonly der: Uint8Array;
+  readonly pem: string;
+  readonly chain: readonly Certificate[];
+  readonly chainPem: string;
+  readonly validUntil: Date;
+  #parsed: Certificate | undefined;
+
+  constructor(
+    der: Uint8Array,
+    pem: string,
+    chain: readonly Certificate[],
+    chainPem: string,
+    validUntil: Date,
+  ) {
+    this.der = der;
+    this.pem = pem;
+    this.chain = chain;
+    this.chainPem = chainPem;
+    this.validUntil = validUntil;
+  }
+
+  get certificate(): Certificate {
+    this.#parsed ??= parseCertificate(this.der);
+    return this.#parsed;
+  }
+}
+
 async function signLeaf(leaf: PreparedLeaf, options: LeafOptions): Promise<IssuedLeaf> {
   const der = await signTbs(leaf.tbs, options.issuer.key, options);
   const pem = encodePem('CERTIFICATE', der);
-  // An identity service answers with DER or PEM; the parsed form is made on first use.
-  let parsed: Certificate | undefined;
-  return {
-    get certificate(): Certificate {
-      parsed ??= parseCertificate(der);
-      return parsed;
-    },
-    der,
-    pem,
-    chain: leaf.template.chain,
-    chainPem: pem + leaf.template.chainPem,
-    validUntil: new Date(leaf.notAfter),
-  };
+  const { chain, chainPem } = leaf.template;
+  return new IssuedLeafValue(der, pem, chain, pem + chainPem, new Date(leaf.notAfter));
 }
 
 async function mintLeaf(options: LeafOptions, spki: Uint8Array, now: number): Promise<IssuedLeaf> {
