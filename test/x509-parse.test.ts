@@ -520,3 +520,31 @@ describe('malformed extension fields', () => {
     }
   });
 });
+
+describe('issuer names', () => {
+  it('decode once per CA: leaves of one issuer share its frozen attributes, and each keeps its own bytes', async () => {
+    const anchor = await createTrustAnchor({ now: NOW, random: seededRandom('issuer-names') });
+    const issuer = await createIssuer({ anchor, now: NOW, random: seededRandom('issuer-names') });
+    const leaf = async (identity: string) =>
+      parseCertificate(
+        (
+          await issueLeafForKey({
+            issuer,
+            publicKey: (await generateKeyPair({ random: seededRandom(identity) })).publicKey,
+            identity,
+            now: NOW,
+            random: seededRandom(identity),
+          })
+        ).der,
+      );
+    const a = await leaf(IDENTITY);
+    const b = await leaf('db.shop.serviceaccount.identity.linkerd.cluster.local');
+    expect(a.issuer.commonName).toBe('identity.linkerd.cluster.local');
+    expect(a.issuer.rdns).toBe(b.issuer.rdns);
+    expect(Object.isFrozen(a.issuer.rdns) && Object.isFrozen(a.issuer.rdns[0]![0])).toBe(true);
+    expect(a.issuer.der).not.toBe(b.issuer.der);
+    expect(a.issuer.der.buffer).toBe(a.der.buffer);
+    // The anchor's own issuer name (itself) decodes to the same attributes as its subject.
+    expect(parseCertificate(anchor.der).issuer.rdns).toEqual(anchor.certificate.subject.rdns);
+  });
+});

@@ -12,7 +12,7 @@ import { PkiError } from '../errors';
 import { decodePemBlock, isPemText } from '../pem';
 import { readSignatureAlgorithm } from './algorithm';
 import { decodeKnownExtensions, readExtensions } from './extensions';
-import { readName } from './name';
+import { readIssuerName, readName } from './name';
 import { readPublicKeyInfo } from './spki';
 import type { Certificate, Extension } from './types';
 
@@ -78,7 +78,7 @@ function parseDer(der: Uint8Array): Certificate {
   if (!sameBytes(innerAlg.der, signatureAlgorithm.der)) {
     throw new PkiError('ERR_CERT_INVALID', 'invalid certificate: TBS and outer signature algorithms differ');
   }
-  const issuer = readName(tbs, 'issuer');
+  const issuer = readIssuerName(tbs, 'issuer');
   const validity = tbs.enterNext(TAG.SEQUENCE, 'validity');
   const notBefore = readTime(validity, 'notBefore');
   const notAfter = readTime(validity, 'notAfter');

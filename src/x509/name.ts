@@ -1,10 +1,31 @@
-import { type DerReader, decodeString, derError, readOid, TAG } from '../der';
+import { ByteCache, type DerElement, type DerReader, decodeString, derError, readOid, TAG } from '../der';
 import { OID } from './oids';
 import type { Name, NameAttribute } from './types';
 
 /** Reads a `Name` (RDNSequence) element from `r`. */
 export function readName(r: DerReader, what: string): Name {
+  return decodeName(r, r.read(TAG.SEQUENCE, what), what);
+}
+
+/** The decoded attributes of names met as certificate issuers, by DER: a few CAs, met over and over. */
+const issuerNames = new ByteCache<Pick<Name, 'rdns' | 'commonName'>>(256);
+
+/**
+ * {@link readName} for the issuer field of a certificate. Every certificate a CA issues repeats its name,
+ * so decoded issuer names are kept (frozen, so that sharing them is safe) and found again by their bytes.
+ */
+export function readIssuerName(r: DerReader, what: string): Name {
   const el = r.read(TAG.SEQUENCE, what);
+  const bucket = issuerNames.bucket(r.bytes, el.start, el.end);
+  const known = issuerNames.get(bucket, r.bytes, el.start, el.end);
+  if (known) return { der: r.raw(el), rdns: known.rdns, commonName: known.commonName };
+  const name = decodeName(r, el, what);
+  const rdns = Object.freeze(name.rdns.map((rdn) => Object.freeze(rdn.map((a) => Object.freeze({ ...a })))));
+  issuerNames.set(bucket, r.bytes, el.start, el.end, { rdns, commonName: name.commonName });
+  return { der: name.der, rdns, commonName: name.commonName };
+}
+
+function decodeName(r: DerReader, el: DerElement, what: string): Name {
   const seq = r.enter(el, what);
   const rdns: NameAttribute[][] = [];
   let commonName: string | undefined;
