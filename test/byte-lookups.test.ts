@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteCache, hashBytes } from '../src/der';
+import { ByteCache, hashBytes, sameBytes } from '../src/der';
 import { ByteIndex } from '../src/verify/bytes';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -14,6 +14,34 @@ describe('hashBytes', () => {
     const a = hashBytes(bytes(0x55, 0x04, 0x03)) & 0x3fc;
     const b = hashBytes(bytes(0x55, 0x1d, 0x23)) & 0x3fc;
     expect(a).not.toBe(b);
+  });
+});
+
+describe('sameBytes', () => {
+  it('finds a difference at any position, aligned or not, word-wise or byte-wise', () => {
+    const buffer = new Uint8Array(300).map((_, i) => (i * 31) & 0xff);
+    for (const length of [0, 1, 63, 64, 65, 130]) {
+      for (const [offsetA, offsetB] of [
+        [0, 0],
+        [4, 8],
+        [1, 4],
+        [3, 3],
+      ] as const) {
+        const a = new Uint8Array(buffer.buffer, 100 + offsetA, length);
+        a.set(buffer.subarray(0, length));
+        const b = new Uint8Array(length + 8).subarray(offsetB, offsetB + length);
+        b.set(a);
+        expect(sameBytes(a, b)).toBe(true);
+        for (const at of [0, length >> 1, length - 1]) {
+          if (length === 0) continue;
+          b[at]! ^= 0x80;
+          expect(sameBytes(a, b)).toBe(false);
+          b[at]! ^= 0x80;
+        }
+      }
+    }
+    expect(sameBytes(new Uint8Array(64), new Uint8Array(65).subarray(0, 64))).toBe(true);
+    expect(sameBytes(new Uint8Array(64), new Uint8Array(65))).toBe(false);
   });
 });
 
