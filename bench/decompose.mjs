@@ -48,7 +48,8 @@ async function cases(L) {
   const next = () => i++ % pki.leaves.length;
   const floorVerify = (j) => {
     const c = parsed[j];
-    if (!verify('sha256', c.tbs, { key: publicKey, dsaEncoding: 'der' }, c.signature)) throw new Error('floor');
+    if (!verify('sha256', c.tbs, { key: publicKey, dsaEncoding: 'der' }, c.signature))
+      throw new Error('floor');
   };
   const floorIssue = (j) => {
     sign('sha256', parsed[j].tbs, { key: privateKey, dsaEncoding: 'der' });

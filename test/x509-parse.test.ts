@@ -511,7 +511,10 @@ describe('malformed extension fields', () => {
     const cases: [Uint8Array, RegExp][] = [
       [sequence(basicConstraints, tlv(0x01, Uint8Array.of(1)), value), /extensions 2\.5\.29\.19 critical: /],
       [sequence(basicConstraints), /extensions 2\.5\.29\.19 value: missing/],
-      [sequence(basicConstraints, value, value), /extensions 2\.5\.29\.19 Extension: unexpected trailing data/],
+      [
+        sequence(basicConstraints, value, value),
+        /extensions 2\.5\.29\.19 Extension: unexpected trailing data/,
+      ],
     ];
     for (const [ext, message] of cases) {
       const der = await withExtension(ext);
