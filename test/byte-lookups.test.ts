@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteCache, hashBytes, sameBytes } from '../src/der';
+import { ByteCache, fromHex, hashBytes, sameBytes, toHex } from '../src/der';
 import { ByteIndex } from '../src/verify/bytes';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -14,6 +14,17 @@ describe('hashBytes', () => {
     const a = hashBytes(bytes(0x55, 0x04, 0x03)) & 0x3fc;
     const b = hashBytes(bytes(0x55, 0x1d, 0x23)) & 0x3fc;
     expect(a).not.toBe(b);
+  });
+});
+
+describe('toHex', () => {
+  it('writes lowercase hex as Node does, across its chunk boundary, and round-trips', () => {
+    for (const length of [0, 1, 16, 8191, 8192, 8193, 20_000]) {
+      const bytes = new Uint8Array(length).map((_, i) => (i * 131 + 7) & 0xff);
+      const hex = toHex(bytes);
+      expect(hex).toBe(Buffer.from(bytes).toString('hex'));
+      expect(sameBytes(fromHex(hex), bytes)).toBe(true);
+    }
   });
 });
 

@@ -1,10 +1,24 @@
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Character codes of the lowercase hex digits. */
+const HEX_DIGITS = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** Bytes per `String.fromCharCode` call (two arguments each, well under any engine's limit). */
+const HEX_CHUNK = 8192;
 
 /** Lowercase hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
-  return s;
+  // One string from an array of character codes: concatenating two characters at a time makes a new
+  // string per byte.
+  let out = '';
+  for (let start = 0; start < bytes.length; start += HEX_CHUNK) {
+    const end = Math.min(bytes.length, start + HEX_CHUNK);
+    const codes = new Array<number>((end - start) * 2);
+    for (let i = start, j = 0; i < end; i++, j += 2) {
+      const b = bytes[i]!;
+      codes[j] = HEX_DIGITS[b >> 4]!;
+      codes[j + 1] = HEX_DIGITS[b & 15]!;
+    }
+    out += String.fromCharCode.apply(null, codes);
+  }
+  return out;
 }
 
 /** Bytes from hex (even length, `[0-9a-fA-F]` only). */
