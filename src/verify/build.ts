@@ -94,7 +94,8 @@ export async function buildPathThrough(
   ) {
     return buildPath(leaf, { ...ctx, pool: poolBySubject([issuer]) });
   }
-  return (await issuerFailure([leaf], { cert: issuer, anchor: false }, ctx)) ?? extend([leaf, issuer], ctx);
+  const first = issuerFailure([leaf], { cert: issuer, anchor: false }, ctx);
+  return (first instanceof Promise ? await first : first) ?? extend([leaf, issuer], ctx);
 }
 
 async function extend(path: Certificate[], ctx: PathContext): Promise<Certificate[] | VerifyFailure> {
@@ -103,7 +104,8 @@ async function extend(path: Certificate[], ctx: PathContext): Promise<Certificat
   if (candidates.length === 0) return failure(unknownIssuer(child, ctx.store), path.length - 1);
   let best: VerifyFailure | undefined;
   for (const candidate of candidates) {
-    const found = await issuerFailure(path, candidate, ctx);
+    const checked = issuerFailure(path, candidate, ctx);
+    const found = checked instanceof Promise ? await checked : checked;
     const outcome =
       found ?? (candidate.anchor ? [...path, candidate.cert] : await extend([...path, candidate.cert], ctx));
     if (Array.isArray(outcome) || outcome.code === 'BUDGET_EXCEEDED') return outcome;
@@ -150,12 +152,18 @@ function unknownIssuer(child: Certificate, store: TrustStore): Problem {
   return problem('UNKNOWN_ISSUER', `${issuer}${hint}`);
 }
 
-/** Why `issuer` cannot be the issuer of the last certificate of `path`, or `undefined` when it can. */
-async function issuerFailure(
+/** A value, or a promise of it when it had to wait (for a signature check). */
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * Why `issuer` cannot be the issuer of the last certificate of `path`, or `undefined` when it can;
+ * synchronous unless a signature check is.
+ */
+function issuerFailure(
   path: readonly Certificate[],
   candidate: Candidate,
   ctx: PathContext,
-): Promise<VerifyFailure | undefined> {
+): MaybePromise<VerifyFailure | undefined> {
   const spent = ctx.budget.candidate();
   if (spent) return failure(spent, -1);
   const child = path[path.length - 1]!;
@@ -166,11 +174,22 @@ async function issuerFailure(
   const algorithm = signatureAlgorithmProblem(child.signatureAlgorithm, issuer.publicKey);
   if (algorithm) return failure(algorithm, index - 1);
   const signature = signatureFailure(child, issuer, index - 1, ctx);
-  const bad = signature instanceof Promise ? await signature : signature;
-  if (bad) return bad;
+  if (signature instanceof Promise) {
+    return signature.then((bad) => bad ?? signedIssuerFailure(path, issuer, index, ctx));
+  }
+  return signature ?? signedIssuerFailure(path, issuer, index, ctx);
+}
+
+/** The checks of an issuer that come after its signature on the last certificate of `path` verified. */
+function signedIssuerFailure(
+  path: readonly Certificate[],
+  issuer: Certificate,
+  index: number,
+  ctx: PathContext,
+): MaybePromise<VerifyFailure | undefined> {
   return (
     nameConstraintFailure(path, issuer, ctx) ??
-    (mayNameAnotherKey(issuer) ? await rootKeyIdFailure(issuer, index, ctx) : undefined)
+    (mayNameAnotherKey(issuer) ? rootKeyIdFailure(issuer, index, ctx) : undefined)
   );
 }
 
@@ -235,7 +254,7 @@ function signatureFailure(
   issuer: Certificate,
   childIndex: number,
   ctx: PathContext,
-): VerifyFailure | undefined | Promise<VerifyFailure | undefined> {
+): MaybePromise<VerifyFailure | undefined> {
   const spent = ctx.budget.signature();
   if (spent) return failure(spent, -1);
   const verified = ctx.checkSignature(child, issuer);
