@@ -83,6 +83,11 @@ describe('verifyChain: a simple chain', () => {
     expect(
       await codeOfAsync(() => verify({ leaf: peer.pem, bundle: anchor.pem, at: new Date(Number.NaN) })),
     ).toBe('ERR_INVALID_ARGUMENT');
+    for (const at of [Date.now(), '2026-01-01', null]) {
+      expect(
+        await codeOfAsync(() => verify({ leaf: peer.pem, bundle: anchor.pem, at: at as unknown as Date })),
+      ).toBe('ERR_INVALID_ARGUMENT');
+    }
     expect(await codeOfAsync(() => verify({ leaf: 42 as never, bundle: anchor.pem }))).toBe(
       'ERR_INVALID_ARGUMENT',
     );

@@ -42,18 +42,22 @@ export function resolveRequest(
   },
   parseName: (name: string) => ReferenceName = parseReferenceName,
 ): Request {
-  const at = options.at ?? new Date();
-  if (!(at instanceof Date) || !Number.isFinite(at.getTime())) {
-    throw new PkiError('ERR_INVALID_ARGUMENT', 'at must be a valid Date');
-  }
+  const at = options.at === undefined ? Date.now() : validTime(options.at);
   const usage = options.usage ?? 'any';
   if (!USAGES.includes(usage))
     throw new PkiError('ERR_INVALID_ARGUMENT', `usage must be one of ${USAGES.join(', ')}`);
   return {
-    at: Math.floor(at.getTime() / 1000) * 1000,
+    at: Math.floor(at / 1000) * 1000,
     usage,
     name: options.name === undefined ? undefined : parseName(options.name),
   };
+}
+
+/** The milliseconds of `at`; throws `ERR_INVALID_ARGUMENT` unless it is a valid `Date`. */
+function validTime(at: unknown): number {
+  const ms = at instanceof Date ? at.getTime() : Number.NaN;
+  if (!Number.isFinite(ms)) throw new PkiError('ERR_INVALID_ARGUMENT', 'at must be a valid Date');
+  return ms;
 }
 
 /** Validates `maxDepth` and `budget`. Throws `ERR_INVALID_ARGUMENT`. */

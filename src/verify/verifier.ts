@@ -125,9 +125,9 @@ export class Verifier {
       this.store,
       input,
       this.#limits,
-      (c) => this.#resolve(c),
+      this.#resolve,
       this.#checkSignature,
-      (name) => this.#parseName(name),
+      this.#parseName,
     );
     if (result.ok) this.#remember(result.path);
     return result;
@@ -147,7 +147,7 @@ export class Verifier {
   }
 
   /** {@link parseReferenceName}, memoized (failures are not: they throw every time). */
-  #parseName(name: string): ReferenceName {
+  readonly #parseName = (name: string): ReferenceName => {
     let ref = this.#names.get(name);
     if (ref === undefined) {
       ref = parseReferenceName(name);
@@ -155,10 +155,10 @@ export class Verifier {
       this.#names.set(name, ref);
     }
     return ref;
-  }
+  };
 
   /** The remembered certificate with `input`'s DER (parsed once while in use), or `input` parsed. */
-  #resolve(input: Certificate | Uint8Array): Certificate {
+  readonly #resolve = (input: Certificate | Uint8Array): Certificate => {
     const der = input instanceof Uint8Array ? input : input.der;
     const key = cacheKey(der);
     const entry = this.#entry(key, der, true);
@@ -169,7 +169,7 @@ export class Verifier {
     this.#parsed.set(key, cert);
     this.#sources.set(cert, entry);
     return cert;
-  }
+  };
 
   /** The entry for `der` (keys can collide: the bytes must match too), marked used when `touch`. */
   #entry(key: number, der: Uint8Array, touch: boolean): CacheEntry | undefined {
