@@ -524,7 +524,7 @@ describe('malformed extension fields', () => {
   });
 });
 
-describe('issuer names', () => {
+describe('issuer names and extKeyUsage', () => {
   it('decode once per CA: leaves of one issuer share its frozen attributes, and each keeps its own bytes', async () => {
     const anchor = await createTrustAnchor({ now: NOW, random: seededRandom('issuer-names') });
     const issuer = await createIssuer({ anchor, now: NOW, random: seededRandom('issuer-names') });
@@ -547,6 +547,10 @@ describe('issuer names', () => {
     expect(Object.isFrozen(a.issuer.rdns) && Object.isFrozen(a.issuer.rdns[0]![0])).toBe(true);
     expect(a.issuer.der).not.toBe(b.issuer.der);
     expect(a.issuer.der.buffer).toBe(a.der.buffer);
+    // extKeyUsage lists are shared the same way.
+    expect(a.extKeyUsage).toEqual([OID.serverAuth, OID.clientAuth]);
+    expect(a.extKeyUsage).toBe(b.extKeyUsage);
+    expect(Object.isFrozen(a.extKeyUsage)).toBe(true);
     // The anchor's own issuer name (itself) decodes to the same attributes as its subject.
     expect(parseCertificate(anchor.der).issuer.rdns).toEqual(anchor.certificate.subject.rdns);
   });

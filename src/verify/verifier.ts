@@ -199,14 +199,24 @@ export class Verifier {
         entry = { key, der: der.slice(), verifiedWith: [] };
         this.#entries.set(key, entry);
       }
-      const issuerKey = path[i + 1]!.publicKey.der;
-      if (!hasKey(entry.verifiedWith, issuerKey)) entry.verifiedWith.push(issuerKey.slice());
+      const issuer = path[i + 1]!;
+      const issuerKey = issuer.publicKey.der;
+      if (!hasKey(entry.verifiedWith, issuerKey)) {
+        // The key of an anchor or of a remembered intermediate is already a private copy, and the very
+        // bytes later checks present, so they compare by identity.
+        entry.verifiedWith.push(this.#owns(issuer) ? issuerKey : issuerKey.slice());
+      }
     }
+  }
+
+  /** Whether `cert` is one of this verifier's own parsed copies: an anchor or a remembered intermediate. */
+  #owns(cert: Certificate): boolean {
+    return this.store.anchors.includes(cert) || this.#sources.get(cert)?.der === cert.der;
   }
 }
 
 function hasKey(keys: readonly Uint8Array[], key: Uint8Array): boolean {
-  for (const k of keys) if (sameBytes(k, key)) return true;
+  for (const k of keys) if (k === key || sameBytes(k, key)) return true;
   return false;
 }
 

@@ -1,4 +1,5 @@
 import {
+  ByteCache,
   type DerElement,
   DerReader,
   decodeString,
@@ -70,14 +71,22 @@ export function decodeKeyUsage(v: Uint8Array): number {
   return mask;
 }
 
+/** extKeyUsage lists met so far, frozen to be shared: the certificates of a PKI carry a few. */
+const extKeyUsages = new ByteCache<readonly string[]>(64);
+
 /** extKeyUsage content: the purpose OIDs. */
-export function decodeExtKeyUsage(v: Uint8Array): string[] {
+export function decodeExtKeyUsage(v: Uint8Array): readonly string[] {
+  const bucket = extKeyUsages.bucket(v, 0, v.length);
+  const known = extKeyUsages.get(bucket, v, 0, v.length);
+  if (known) return known;
   const what = 'extKeyUsage';
   const seq = single(v, what);
   const out: string[] = [];
   while (!seq.done) out.push(readOid(seq, what));
   if (out.length === 0) throw derError(what, 0, 'empty extKeyUsage');
-  return out;
+  const purposes = Object.freeze(out);
+  extKeyUsages.set(bucket, v, 0, v.length, purposes);
+  return purposes;
 }
 
 /** A key identifier (subjectKeyIdentifier content). */
@@ -200,7 +209,7 @@ function single(v: Uint8Array, what: string): DerReader {
 export interface DecodedExtensions {
   basicConstraints: BasicConstraints | undefined;
   keyUsage: number | undefined;
-  extKeyUsage: string[] | undefined;
+  extKeyUsage: readonly string[] | undefined;
   subjectAltNames: GeneralName[] | undefined;
   subjectKeyId: Uint8Array | undefined;
   authorityKeyId: Uint8Array | undefined;
