@@ -29,7 +29,10 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
-/** A 32-bit FNV-1a hash of `bytes[start, end)`: a cheap key for byte strings (equal hashes still need a byte compare). */
+/**
+ * A 32-bit hash of `bytes[start, end)` (FNV-1a, then MurmurHash3's finalizer): a cheap key for byte
+ * strings; equal hashes still need a byte compare.
+ */
 export function hashBytes(bytes: Uint8Array, start = 0, end = bytes.length): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);

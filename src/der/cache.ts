@@ -7,7 +7,7 @@ const WAYS = 4;
  * A small set-associative cache from byte strings (a range of a buffer) to values decoded from them. A
  * lookup hashes the bytes where they lie and compares them with the stored copies, so a hit allocates
  * nothing; a fifth key meeting four others in their bucket replaces one of them. For the few byte
- * strings parsers meet over and over: OIDs, algorithm identifiers.
+ * strings parsers meet over and over: OIDs, algorithm identifiers, issuer names, extKeyUsage lists.
  */
 export class ByteCache<T> {
   readonly #keys: (Uint8Array | undefined)[];
