@@ -1,7 +1,7 @@
 // Where a hot-path call's time goes beyond its node:crypto floor: the library's JavaScript on its own
 // (crypto stubbed), and what running that JavaScript next to the crypto costs the crypto (caches).
 //
-//   node bench/run.mjs --decompose [--entry dist/node.js]
+//   node bench/run.mjs --decompose [--entry dist/node.js]     (DECOMPOSE_SECONDS=n to run longer than 12 s)
 //
 // Each case is a few operations; cases run in short chunks in turn (50 calls each) for a few seconds, so
 // a load change on the machine hits them all alike, and each figure is the median chunk in µs per call.
