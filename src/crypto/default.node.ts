@@ -114,7 +114,8 @@ export const nodeBackend: CryptoBackend = {
     return new Uint8Array(privateKey.buffer, privateKey.byteOffset, privateKey.byteLength);
   },
   async signP256(key, data) {
-    return new Uint8Array(sign('sha256', data, { key: privateHandle(key), dsaEncoding: 'der' }));
+    // DER is node:crypto's default signature encoding; a bare KeyObject skips parsing an options object.
+    return new Uint8Array(sign('sha256', data, privateHandle(key)));
   },
   async verify(alg, key, signature, data) {
     if (!alg.hash || alg.hash === 'MD5') return false;
@@ -125,7 +126,7 @@ export const nodeBackend: CryptoBackend = {
       if (alg.kind === 'ecdsa') {
         // Same strictness as the WebCrypto path: only canonical DER that fits the curve.
         if (!isEcdsaSigDer(signature, CURVE_SIZE[key.curve ?? ''] ?? 0)) return false;
-        return verify(hash, data, { key: handle, dsaEncoding: 'der' }, signature);
+        return verify(hash, data, handle, signature); // DER signatures: the default
       }
       if (alg.kind === 'rsa-pss') {
         return verify(
