@@ -41,6 +41,30 @@ describe('PEM', () => {
     ]);
   });
 
+  it('writes the base64 Node writes, in 64-character lines, for every 12-bit value and every tail length', () => {
+    // Each 3-byte group holds one 12-bit value twice, so every value goes through both halves.
+    const groups = Uint8Array.from({ length: 3 * 4096 }, (_, i) => {
+      const v = Math.floor(i / 3);
+      const n = (v << 12) | v;
+      return [n >> 16, (n >> 8) & 0xff, n & 0xff][i % 3]!;
+    });
+    for (const der of [
+      groups,
+      groups.subarray(0, 1),
+      groups.subarray(0, 2),
+      bytes(0),
+      bytes(47),
+      bytes(49),
+    ]) {
+      const lines =
+        Buffer.from(der)
+          .toString('base64')
+          .match(/.{1,64}/g) ?? [];
+      const body = lines.map((l) => `${l}\n`).join('');
+      expect(encodePem('X', der)).toBe(`-----BEGIN X-----\n${body}-----END X-----\n`);
+    }
+  });
+
   it('accepts CRLF, whitespace around blocks, trailing spaces and explanatory text', () => {
     const crlf = `  \r\nsubject=CN=x\r\n${encodePem('CERTIFICATE', der1).replace(/\n/g, ' \r\n')}\r\n\r\n`;
     expect(decodePem(crlf)[0]!.der).toEqual(der1);
