@@ -115,7 +115,8 @@ export const nodeBackend: CryptoBackend = {
   },
   async signP256(key, data) {
     // DER is node:crypto's default signature encoding; a bare KeyObject skips parsing an options object.
-    return new Uint8Array(sign('sha256', data, privateHandle(key)));
+    const signature = sign('sha256', data, privateHandle(key));
+    return new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength); // no copy
   },
   async verify(alg, key, signature, data) {
     if (!alg.hash || alg.hash === 'MD5') return false;
