@@ -8,9 +8,9 @@
 // "with floor" cases do the library's stubbed work and then the floor's crypto in one call: the excess
 // over the sum of the two alone is the slowdown one inflicts on the other.
 
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { IDENTITY, makePki } from './fixtures.mjs';
+import { CASES } from './cases.mjs';
+import { makePki } from './fixtures.mjs';
 
 const CHUNK = 50;
 
@@ -19,74 +19,54 @@ function median(xs) {
   return s[s.length >> 1];
 }
 
-/** The cases, as functions of nothing; `stubbed(fn)` runs `fn` with the crypto backend stubbed. */
+/** The cases, as functions of nothing, built from the benchmark's own cases (bench/cases.mjs). */
 async function cases(L) {
   const pki = await makePki(L);
+  const setup = (name) => CASES.find((c) => c.name === name).setup({ L, pki });
+  const [floorSign, floorVerify, parse, verifyChain, issue] = await Promise.all(
+    ['floor-sign', 'floor-verify', 'parse-cert', 'verify-chain', 'issue-from-csr'].map(setup),
+  );
   const real = L.cryptoBackend();
   const someSignature = await real.signP256({ pkcs8: pki.issuer.key.exportPkcs8() }, new Uint8Array(1));
   const stub = { ...real, name: 'stub', verify: async () => true, signP256: async () => someSignature };
-  const stubbed = async (fn) => {
+  /** `fn` with the crypto backend stubbed: the library's JavaScript alone. */
+  const stubbed = (fn) => async () => {
     L.setCryptoBackend(stub);
     try {
-      return await fn();
+      await fn();
     } finally {
       L.setCryptoBackend(undefined);
     }
   };
-  const publicKey = createPublicKey({
-    key: Buffer.from(pki.issuer.certificate.publicKey.der),
-    format: 'der',
-    type: 'spki',
-  });
-  const privateKey = createPrivateKey({
-    key: Buffer.from(pki.issuer.key.exportPkcs8()),
-    format: 'der',
-    type: 'pkcs8',
-  });
-  const parsed = pki.leaves.map((l) => L.parseCertificate(l.der));
-  let i = 0;
-  const next = () => i++ % pki.leaves.length;
-  const floorVerify = (j) => {
-    const c = parsed[j];
-    if (!verify('sha256', c.tbs, { key: publicKey, dsaEncoding: 'der' }, c.signature))
-      throw new Error('floor');
+  /** `fn`, then `floor`, in one call. */
+  const withFloor = (fn, floor) => async () => {
+    await fn();
+    floor();
   };
-  const floorIssue = (j) => {
-    sign('sha256', parsed[j].tbs, { key: privateKey, dsaEncoding: 'der' });
-    floorVerify(j);
+  const floorIssue = () => {
+    floorSign();
+    floorVerify();
   };
+  // verify-chain with each leaf handed over already parsed.
   const verifier = new L.Verifier({ bundle: pki.bundlePem });
-  const intermediates = [pki.issuer.der];
-  const verifyLeaf = async (j, leaf = pki.leaves[j].der) => {
-    const r = await verifier.verify({ leaf, intermediates, name: pki.leaves[j].identity });
+  const parsedLeaves = pki.leaves.map((l) => ({ leaf: L.parseCertificate(l.der), name: l.identity }));
+  let next = 0;
+  const verifyParsed = async () => {
+    const { leaf, name } = parsedLeaves[next++ % parsedLeaves.length];
+    const r = await verifier.verify({ leaf, intermediates: [pki.issuer.der], name });
     if (!r.ok) throw new Error(r.reason);
   };
-  const issue = () => L.issueLeaf({ issuer: pki.issuer, csr: pki.csr, identity: IDENTITY });
   return {
-    'floor-verify': () => floorVerify(next()),
-    'parse-cert': () => L.parseCertificate(pki.leaves[next()].der),
-    'parse-cert + floor': () => {
-      const j = next();
-      L.parseCertificate(pki.leaves[j].der);
-      floorVerify(j);
-    },
-    'verify-chain, crypto stubbed': () => stubbed(() => verifyLeaf(next())),
-    'verify-chain, crypto stubbed + floor': async () => {
-      const j = next();
-      await stubbed(() => verifyLeaf(j));
-      floorVerify(j);
-    },
-    'verify-chain, leaf parsed': () => {
-      const j = next();
-      return verifyLeaf(j, parsed[j]);
-    },
-    'verify-chain': () => verifyLeaf(next()),
-    'floor-issue': () => floorIssue(next()),
-    'issue-from-csr, crypto stubbed': () => stubbed(issue),
-    'issue-from-csr, crypto stubbed + floor': async () => {
-      await stubbed(issue);
-      floorIssue(next());
-    },
+    'floor-verify': floorVerify,
+    'parse-cert': parse,
+    'parse-cert + floor': withFloor(parse, floorVerify),
+    'verify-chain, crypto stubbed': stubbed(verifyChain),
+    'verify-chain, crypto stubbed + floor': withFloor(stubbed(verifyChain), floorVerify),
+    'verify-chain, leaf parsed': verifyParsed,
+    'verify-chain': verifyChain,
+    'floor-issue': floorIssue,
+    'issue-from-csr, crypto stubbed': stubbed(issue),
+    'issue-from-csr, crypto stubbed + floor': withFloor(stubbed(issue), floorIssue),
     'issue-from-csr': issue,
   };
 }

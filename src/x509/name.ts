@@ -19,10 +19,15 @@ export function readIssuerName(r: DerReader, what: string): Name {
   const bucket = issuerNames.bucket(r.bytes, el.start, el.end);
   const known = issuerNames.get(bucket, r.bytes, el.start, el.end);
   if (known) return { der: r.raw(el), rdns: known.rdns, commonName: known.commonName };
+  // The attributes were just made for this name: frozen where they are, they can be shared.
   const name = decodeName(r, el, what);
-  const rdns = Object.freeze(name.rdns.map((rdn) => Object.freeze(rdn.map((a) => Object.freeze({ ...a })))));
-  issuerNames.set(bucket, r.bytes, el.start, el.end, { rdns, commonName: name.commonName });
-  return { der: name.der, rdns, commonName: name.commonName };
+  for (const rdn of name.rdns) {
+    for (const attribute of rdn) Object.freeze(attribute);
+    Object.freeze(rdn);
+  }
+  Object.freeze(name.rdns);
+  issuerNames.set(bucket, r.bytes, el.start, el.end, { rdns: name.rdns, commonName: name.commonName });
+  return name;
 }
 
 function decodeName(r: DerReader, el: DerElement, what: string): Name {
