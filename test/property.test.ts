@@ -6,8 +6,9 @@ import { createPrivateKey } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTrustAnchor } from '../src/anchor';
+import { derToRawSignature, isEcdsaSigDer, rawToDerSignature } from '../src/crypto/ecdsa-sig';
 import { createCsr, parseCsr, summarizeSans, verifyCsr } from '../src/csr';
-import { sameBytes, toHex } from '../src/der';
+import { fromHex, sameBytes, toHex } from '../src/der';
 import { PkiError } from '../src/errors';
 import { createIssuer } from '../src/issuer';
 import { generateKeyPair, importPrivateKey, importPublicKey, PrivateKey } from '../src/keys';
@@ -425,6 +426,75 @@ describe('SPIFFE IDs', () => {
         ).toBe(identity);
       }),
       run(1000),
+    );
+  });
+});
+
+describe('ECDSA signature encodings', () => {
+  /** A positive integer of up to `size` octets, as raw big-endian bytes of exactly `size`. */
+  const scalar = (size: number) => fc.uint8Array({ minLength: size, maxLength: size });
+
+  it('raw r || s survives DER and back, for every curve size', () => {
+    const sizedPair = fc
+      .constantFrom(32, 48, 66)
+      .chain((size) => fc.tuple(fc.constant(size), scalar(size), scalar(size)));
+    fc.assert(
+      fc.property(sizedPair, ([size, r, s]) => {
+        const bytes = new Uint8Array([...r, ...s]);
+        const der = rawToDerSignature(bytes);
+        expect(isEcdsaSigDer(der, size)).toBe(true);
+        expect(derToRawSignature(der, size)).toEqual(bytes);
+      }),
+      run(300),
+    );
+  });
+
+  it('the allocation-free check and the converter agree on hand-made edge cases', () => {
+    const r32 = `0220${'11'.repeat(32)}`;
+    const cases: [string, boolean][] = [
+      ['3006020101020101', true],
+      ['30070202008002017f', true], // a leading zero before a high bit is required, and allowed
+      ['30050200020101', false], // empty INTEGER
+      ['3006020181020101', false], // negative
+      ['300702020001020101', false], // non-minimal
+      ['30810602010102010101', false], // long-form length for a short SEQUENCE
+      ['30060201010201010000', false], // trailing octets
+      ['3007020101020101', false], // SEQUENCE longer than its content
+      ['3009020101020101020101', false], // three INTEGERs
+      [`3044${r32}${r32}`, true],
+      [`3045022100${'ff'.repeat(32)}${r32}`, true],
+      [`30450221${'11'.repeat(33)}${r32}`, false], // r wider than the curve
+      ['3006020101030101', false], // not an INTEGER
+    ];
+    for (const [hex, valid] of cases) {
+      const der = fromHex(hex);
+      expect([hex, isEcdsaSigDer(der, 32)]).toEqual([hex, valid]);
+      expect([hex, derToRawSignature(der, 32) !== undefined]).toEqual([hex, valid]);
+    }
+  });
+
+  it('the allocation-free check accepts exactly what the converter accepts', () => {
+    // Every single-octet change, truncation and extension of real signatures, plus arbitrary bytes.
+    const signature = fc
+      .tuple(scalar(32), scalar(32))
+      .map(([r, s]) => rawToDerSignature(new Uint8Array([...r, ...s])));
+    const mutated = fc.oneof(
+      fc.tuple(signature, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([der, at, b]) => {
+        const out = der.slice();
+        out[at % out.length] = b;
+        return out;
+      }),
+      fc.tuple(signature, fc.nat()).map(([der, n]) => der.subarray(0, n % der.length)),
+      fc.tuple(signature, fc.uint8Array({ minLength: 1, maxLength: 3 })).map(([der, tail]) => {
+        return new Uint8Array([...der, ...tail]);
+      }),
+      fc.uint8Array({ maxLength: 80 }),
+    );
+    fc.assert(
+      fc.property(mutated, fc.constantFrom(32, 48), (der, size) => {
+        expect(isEcdsaSigDer(der, size)).toBe(derToRawSignature(der, size) !== undefined);
+      }),
+      run(5000),
     );
   });
 });

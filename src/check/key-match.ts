@@ -24,7 +24,7 @@ function otherCurve(curveOid: string | undefined): typeof p384 {
 
 /** Whether a SEC1 `ECPrivateKey` on P-384 or P-521 holds the certificate's key. */
 function ecKeyMatches(der: Uint8Array, wrapperCurve: string | undefined, cert: Certificate): boolean {
-  const { reader: seq } = readTopLevel(der, TAG.SEQUENCE, 'ECPrivateKey');
+  const seq = readTopLevel(der, TAG.SEQUENCE, 'ECPrivateKey');
   readSmallInteger(seq, 'ECPrivateKey version');
   const d = seq.content(seq.read(TAG.OCTET_STRING, 'ECPrivateKey privateKey'));
   const params = seq.readOptional(0xa0, 'ECPrivateKey parameters');
@@ -38,7 +38,7 @@ function ecKeyMatches(der: Uint8Array, wrapperCurve: string | undefined, cert: C
 /** Whether a PKCS#1 `RSAPrivateKey` holds the certificate's key (same modulus and exponent). */
 function rsaKeyMatches(der: Uint8Array, cert: Certificate): boolean {
   if (cert.publicKey.kind !== 'rsa') return false;
-  const { reader: priv } = readTopLevel(der, TAG.SEQUENCE, 'RSAPrivateKey');
+  const priv = readTopLevel(der, TAG.SEQUENCE, 'RSAPrivateKey');
   readSmallInteger(priv, 'RSAPrivateKey version');
   const pub = new DerReader(cert.publicKey.key).enterNext(TAG.SEQUENCE, 'RSAPublicKey');
   return (
@@ -49,7 +49,7 @@ function rsaKeyMatches(der: Uint8Array, cert: Certificate): boolean {
 
 /** Whether a PKCS#8 key (EC on another curve, or RSA) holds the certificate's key. */
 function pkcs8KeyMatches(der: Uint8Array, cert: Certificate): boolean {
-  const { reader: seq } = readTopLevel(der, TAG.SEQUENCE, 'PrivateKeyInfo');
+  const seq = readTopLevel(der, TAG.SEQUENCE, 'PrivateKeyInfo');
   readSmallInteger(seq, 'PrivateKeyInfo version');
   const alg = seq.enterNext(TAG.SEQUENCE, 'PrivateKeyInfo algorithm');
   const algorithm = readOid(alg, 'PrivateKeyInfo algorithm');

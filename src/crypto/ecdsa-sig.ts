@@ -34,18 +34,27 @@ export function derToRawSignature(der: Uint8Array, size: number): Uint8Array | u
   }
 }
 
-/** A DER length at `p` (strict: definite, minimal, at most 4 octets): [length, offset after it], or undefined. */
-function derLength(der: Uint8Array, p: number, end: number): [number, number] | undefined {
-  if (p >= end) return undefined;
-  let len = der[p++]!;
+/**
+ * The DER length at `p` (strict: definite, minimal, at most 4 octets) when its content, which starts
+ * {@link lengthOctets} later, ends by `end`; otherwise -1.
+ */
+function derLength(der: Uint8Array, p: number, end: number): number {
+  if (p >= end) return -1;
+  let len = der[p]!;
+  const content = p + lengthOctets(len);
   if (len & 0x80) {
     const n = len & 0x7f;
-    if (n === 0 || n > 4 || p + n > end || der[p] === 0) return undefined;
+    if (n === 0 || n > 4 || content > end || der[p + 1] === 0) return -1;
     len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + der[p++]!;
-    if (len < 0x80) return undefined;
+    for (let i = p + 1; i < content; i++) len = len * 256 + der[i]!;
+    if (len < 0x80) return -1;
   }
-  return p + len > end ? undefined : [len, p];
+  return content + len > end ? -1 : len;
+}
+
+/** How many octets a DER length whose first octet is `first` takes. */
+function lengthOctets(first: number): number {
+  return first & 0x80 ? 1 + (first & 0x7f) : 1;
 }
 
 /**
@@ -54,14 +63,14 @@ function derLength(der: Uint8Array, p: number, end: number): [number, number] | 
  */
 export function isEcdsaSigDer(der: Uint8Array, size: number): boolean {
   if (der[0] !== 0x30) return false;
-  const seq = derLength(der, 1, der.length);
-  if (!seq || seq[1] + seq[0] !== der.length) return false;
-  let p = seq[1];
+  const seqLength = derLength(der, 1, der.length);
+  let p = 1 + lengthOctets(der[1]!);
+  if (seqLength < 0 || p + seqLength !== der.length) return false;
   for (let k = 0; k < 2; k++) {
     if (der[p] !== 0x02) return false;
-    const int = derLength(der, p + 1, der.length);
-    if (!int) return false;
-    const [len, start] = int;
+    const len = derLength(der, p + 1, der.length);
+    if (len < 0) return false;
+    const start = p + 1 + lengthOctets(der[p + 1]!);
     if (len === 0 || der[start]! & 0x80) return false;
     let digits = len;
     if (der[start] === 0) {

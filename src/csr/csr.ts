@@ -170,7 +170,7 @@ function csrDerFromText(text: string): Uint8Array {
 }
 
 function parseCsrDer(der: Uint8Array): CertificateRequest {
-  const { reader: outer } = readTopLevel(der, TAG.SEQUENCE, 'CertificationRequest');
+  const outer = readTopLevel(der, TAG.SEQUENCE, 'CertificationRequest');
   const infoEl = outer.read(TAG.SEQUENCE, 'CertificationRequestInfo');
   const signatureAlgorithm = readSignatureAlgorithm(outer, 'signatureAlgorithm');
   const signature = readOctetAlignedBits(outer, 'signature');

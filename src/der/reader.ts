@@ -32,6 +32,12 @@ export class DerReader {
   pos: number;
   readonly end: number;
   private readonly depth: number;
+  /**
+   * Where the element {@link next} read last begins (its identifier octet) and where its content
+   * begins; it ends at {@link pos}.
+   */
+  lastStart = 0;
+  lastContent = 0;
 
   constructor(bytes: Uint8Array, start = 0, end = bytes.length, depth = 0) {
     this.bytes = bytes;
@@ -50,8 +56,12 @@ export class DerReader {
     return this.pos < this.end ? this.bytes[this.pos]! : -1;
   }
 
-  /** Reads the next element; with `tag`, it must carry that tag. */
-  read(tag: number | undefined, what: string): DerElement {
+  /**
+   * Reads the next element (with `tag`, it must carry that tag) and returns its tag; its bounds are left
+   * in {@link lastStart}, {@link lastContent} and {@link pos}. The readers below build on it; parsers on
+   * hot paths use it directly, as it allocates nothing.
+   */
+  next(tag: number | undefined, what: string): number {
     const bytes = this.bytes;
     const start = this.pos;
     if (start >= this.end) throw derError(what, start, 'missing');
@@ -75,8 +85,16 @@ export class DerReader {
     }
     const end = p + len;
     if (end > this.end) throw derError(what, start, `length ${len} runs past the end of its container`);
+    this.lastStart = start;
+    this.lastContent = p;
     this.pos = end;
-    return { tag: t, start, contentStart: p, end };
+    return t;
+  }
+
+  /** Reads the next element; with `tag`, it must carry that tag. */
+  read(tag: number | undefined, what: string): DerElement {
+    const t = this.next(tag, what);
+    return { tag: t, start: this.lastStart, contentStart: this.lastContent, end: this.pos };
   }
 
   /** Reads the next element only when it carries `tag`. */
@@ -84,16 +102,32 @@ export class DerReader {
     return this.peekTag() === tag ? this.read(tag, what) : undefined;
   }
 
+  /** Reads an element with `tag` and returns its content octets (a view). */
+  readContent(tag: number, what: string): Uint8Array {
+    this.next(tag, what);
+    return this.bytes.subarray(this.lastContent, this.pos);
+  }
+
   /** A reader over the content of a constructed element. */
   enter(el: DerElement, what: string): DerReader {
-    if ((el.tag & 0x20) === 0) throw derError(what, el.start, 'expected a constructed element');
-    if (this.depth >= MAX_DEPTH) throw derError(what, el.start, 'nested too deeply');
-    return new DerReader(this.bytes, el.contentStart, el.end, this.depth + 1);
+    return this.child(el.tag, el.start, el.contentStart, el.end, what);
   }
 
   /** Reads an element with `tag` and returns a reader over its content. */
   enterNext(tag: number, what: string): DerReader {
-    return this.enter(this.read(tag, what), what);
+    this.next(tag, what);
+    return this.enterLast(what);
+  }
+
+  /** A reader over the content of the element {@link next} read last, which must be constructed. */
+  enterLast(what: string): DerReader {
+    return this.child(this.bytes[this.lastStart]!, this.lastStart, this.lastContent, this.pos, what);
+  }
+
+  private child(tag: number, start: number, contentStart: number, end: number, what: string): DerReader {
+    if ((tag & 0x20) === 0) throw derError(what, start, 'expected a constructed element');
+    if (this.depth >= MAX_DEPTH) throw derError(what, start, 'nested too deeply');
+    return new DerReader(this.bytes, contentStart, end, this.depth + 1);
   }
 
   /** The content octets of `el` (a view, not a copy). */
@@ -121,20 +155,16 @@ export function derError(what: string, offset: number, problem: string): PkiErro
  * Reads `bytes` as exactly one DER element with `tag`, refusing trailing bytes, and returns a reader
  * over its content.
  */
-export function readTopLevel(
-  bytes: Uint8Array,
-  tag: number,
-  what: string,
-): { reader: DerReader; el: DerElement } {
+export function readTopLevel(bytes: Uint8Array, tag: number, what: string): DerReader {
   if (!(bytes instanceof Uint8Array))
     throw new PkiError('ERR_INVALID_ARGUMENT', `${what} must be a Uint8Array`);
   const outer = new DerReader(bytes);
-  const el = outer.read(tag, what);
+  outer.next(tag, what);
   if (!outer.done) {
     throw new PkiError(
       'ERR_TRAILING_DATA',
-      `${what}: ${bytes.length - el.end} trailing bytes after the DER value`,
+      `${what}: ${bytes.length - outer.pos} trailing bytes after the DER value`,
     );
   }
-  return { reader: outer.enter(el, what), el };
+  return outer.enterLast(what);
 }

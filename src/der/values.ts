@@ -1,56 +1,71 @@
 import { ByteCache } from './cache';
-import { type DerElement, type DerReader, derError } from './reader';
+import { type DerReader, derError } from './reader';
 import { TAG } from './tags';
 
 /** The content octets of an INTEGER, checked for minimal two's-complement form. */
 export function readIntegerBytes(r: DerReader, what: string): Uint8Array {
-  const el = r.read(TAG.INTEGER, what);
-  const v = r.content(el);
-  if (v.length === 0) throw derError(what, el.start, 'empty INTEGER');
-  if (v.length > 1 && ((v[0] === 0 && v[1]! < 0x80) || (v[0] === 0xff && v[1]! >= 0x80))) {
-    throw derError(what, el.start, 'non-minimal INTEGER');
+  integerContent(r, what);
+  return r.bytes.subarray(r.lastContent, r.pos);
+}
+
+/** Reads an INTEGER, checks its form, and leaves its content at `r.lastContent` up to `r.pos`. */
+function integerContent(r: DerReader, what: string): void {
+  r.next(TAG.INTEGER, what);
+  const b = r.bytes;
+  const i = r.lastContent;
+  const n = r.pos - i;
+  if (n === 0) throw derError(what, r.lastStart, 'empty INTEGER');
+  if (n > 1 && ((b[i] === 0 && b[i + 1]! < 0x80) || (b[i] === 0xff && b[i + 1]! >= 0x80))) {
+    throw derError(what, r.lastStart, 'non-minimal INTEGER');
   }
-  return v;
 }
 
 /** A small non-negative INTEGER (versions, path lengths) as a number. */
 export function readSmallInteger(r: DerReader, what: string, max = 0x7fffffff): number {
-  const v = readIntegerBytes(r, what);
-  if (v[0]! & 0x80) throw derError(what, r.pos, 'negative value');
-  if (v.length > 5) throw derError(what, r.pos, 'value too large');
+  integerContent(r, what);
+  const b = r.bytes;
+  const start = r.lastContent;
+  const end = r.pos;
+  if (b[start]! & 0x80) throw derError(what, end, 'negative value');
+  if (end - start > 5) throw derError(what, end, 'value too large');
   let n = 0;
-  for (let i = 0; i < v.length; i++) n = n * 256 + v[i]!;
-  if (n > max) throw derError(what, r.pos, `value ${n} exceeds ${max}`);
+  for (let i = start; i < end; i++) n = n * 256 + b[i]!;
+  if (n > max) throw derError(what, end, `value ${n} exceeds ${max}`);
   return n;
 }
 
 /** A BOOLEAN in DER form (0x00 or 0xFF). */
 export function readBoolean(r: DerReader, what: string): boolean {
-  const el = r.read(TAG.BOOLEAN, what);
-  if (el.end - el.contentStart !== 1) throw derError(what, el.start, 'BOOLEAN must be one octet');
-  const b = r.bytes[el.contentStart]!;
-  if (b !== 0 && b !== 0xff) throw derError(what, el.start, 'BOOLEAN must be 0x00 or 0xFF');
+  r.next(TAG.BOOLEAN, what);
+  if (r.pos - r.lastContent !== 1) throw derError(what, r.lastStart, 'BOOLEAN must be one octet');
+  const b = r.bytes[r.lastContent]!;
+  if (b !== 0 && b !== 0xff) throw derError(what, r.lastStart, 'BOOLEAN must be 0x00 or 0xFF');
   return b === 0xff;
 }
 
-/** A BIT STRING: its bits (a view) and the count of unused bits in the last octet (checked zero). */
+/** A BIT STRING: its octets (a view) and how many bits of the last one are unused. */
 export function readBitString(r: DerReader, what: string): { bits: Uint8Array; unused: number } {
-  const el = r.read(TAG.BIT_STRING, what);
+  const unused = bitStringContent(r, what);
+  return { bits: r.bytes.subarray(r.lastContent + 1, r.pos), unused };
+}
+
+/** Reads a BIT STRING, checks its form, and returns its unused-bit count; its bits follow `r.lastContent`. */
+function bitStringContent(r: DerReader, what: string): number {
+  r.next(TAG.BIT_STRING, what);
   const b = r.bytes;
-  const n = el.end - el.contentStart;
-  if (n === 0) throw derError(what, el.start, 'empty BIT STRING');
-  const unused = b[el.contentStart]!;
-  if (unused > 7 || (n === 1 && unused !== 0)) throw derError(what, el.start, 'bad unused-bit count');
-  if (unused && (b[el.end - 1]! & ((1 << unused) - 1)) !== 0)
-    throw derError(what, el.start, 'unused bits are not zero');
-  return { bits: b.subarray(el.contentStart + 1, el.end), unused };
+  const n = r.pos - r.lastContent;
+  if (n === 0) throw derError(what, r.lastStart, 'empty BIT STRING');
+  const unused = b[r.lastContent]!;
+  if (unused > 7 || (n === 1 && unused !== 0)) throw derError(what, r.lastStart, 'bad unused-bit count');
+  if (unused && (b[r.pos - 1]! & ((1 << unused) - 1)) !== 0)
+    throw derError(what, r.lastStart, 'unused bits are not zero');
+  return unused;
 }
 
 /** A BIT STRING that must hold whole octets (keys, signatures). */
 export function readOctetAlignedBits(r: DerReader, what: string): Uint8Array {
-  const { bits, unused } = readBitString(r, what);
-  if (unused !== 0) throw derError(what, r.pos, 'BIT STRING is not octet-aligned');
-  return bits;
+  if (bitStringContent(r, what) !== 0) throw derError(what, r.pos, 'BIT STRING is not octet-aligned');
+  return r.bytes.subarray(r.lastContent + 1, r.pos);
 }
 
 /** Dotted forms of the OIDs met so far (certificates use a few dozen, over and over). */
@@ -58,26 +73,32 @@ const oidCache = new ByteCache<string>(1024);
 
 /** An OBJECT IDENTIFIER in dotted form. */
 export function readOid(r: DerReader, what: string): string {
-  const el = r.read(TAG.OID, what);
-  return oidContentToString(r.bytes, el, what);
+  r.next(TAG.OID, what);
+  return oidContentToString(r.bytes, r.lastStart, r.lastContent, r.pos, what);
 }
 
-/** Dotted form of OID content octets, strictly decoded. */
-export function oidContentToString(bytes: Uint8Array, el: DerElement, what: string): string {
-  const len = el.end - el.contentStart;
-  if (len === 0) throw derError(what, el.start, 'empty OBJECT IDENTIFIER');
-  if (len > 64) throw derError(what, el.start, 'OBJECT IDENTIFIER too long');
-  const bucket = oidCache.bucket(bytes, el.contentStart, el.end);
-  const cached = oidCache.get(bucket, bytes, el.contentStart, el.end);
+/** Dotted form of OID content octets (`bytes[contentStart, end)`, the element starting at `at`), strictly decoded. */
+function oidContentToString(
+  bytes: Uint8Array,
+  at: number,
+  contentStart: number,
+  end: number,
+  what: string,
+): string {
+  const len = end - contentStart;
+  if (len === 0) throw derError(what, at, 'empty OBJECT IDENTIFIER');
+  if (len > 64) throw derError(what, at, 'OBJECT IDENTIFIER too long');
+  const bucket = oidCache.bucket(bytes, contentStart, end);
+  const cached = oidCache.get(bucket, bytes, contentStart, end);
   if (cached !== undefined) return cached;
   const arcs: number[] = [];
   let value = 0;
   let fresh = true;
-  for (let i = el.contentStart; i < el.end; i++) {
+  for (let i = contentStart; i < end; i++) {
     const b = bytes[i]!;
-    if (fresh && b === 0x80) throw derError(what, el.start, 'non-minimal OID arc');
+    if (fresh && b === 0x80) throw derError(what, at, 'non-minimal OID arc');
     // value * 128 + 127 must stay an exact integer (≤ 2^53 − 1), or distinct arcs would print alike.
-    if (value > 0x3fffffffffff) throw derError(what, el.start, 'OID arc too large');
+    if (value > 0x3fffffffffff) throw derError(what, at, 'OID arc too large');
     value = value * 128 + (b & 0x7f);
     fresh = (b & 0x80) === 0;
     if (fresh) {
@@ -88,9 +109,9 @@ export function oidContentToString(bytes: Uint8Array, el: DerElement, what: stri
       value = 0;
     }
   }
-  if (!fresh) throw derError(what, el.start, 'truncated OID arc');
+  if (!fresh) throw derError(what, at, 'truncated OID arc');
   const s = arcs.join('.');
-  oidCache.set(bucket, bytes, el.contentStart, el.end, s);
+  oidCache.set(bucket, bytes, contentStart, end, s);
   return s;
 }
 
@@ -113,29 +134,31 @@ function daysInMonth(year: number, month: number): number {
 
 /** A UTCTime or GeneralizedTime in DER's `Z` form, as milliseconds since the epoch. */
 export function readTime(r: DerReader, what: string): number {
-  const el = r.read(undefined, what);
+  const tag = r.next(undefined, what);
   const v = r.bytes;
-  const length = el.end - el.contentStart;
+  const at = r.lastStart;
+  const end = r.pos;
+  const length = end - r.lastContent;
   let year: number;
-  let i = el.contentStart;
-  if (el.tag === TAG.UTC_TIME) {
-    if (length !== 13) throw derError(what, el.start, 'UTCTime must be YYMMDDHHMMSSZ');
-    const yy = digits(v, i, 2, what, el.start);
+  let i = r.lastContent;
+  if (tag === TAG.UTC_TIME) {
+    if (length !== 13) throw derError(what, at, 'UTCTime must be YYMMDDHHMMSSZ');
+    const yy = digits(v, i, 2, what, at);
     year = yy < 50 ? 2000 + yy : 1900 + yy;
     i += 2;
-  } else if (el.tag === TAG.GENERALIZED_TIME) {
-    if (length !== 15) throw derError(what, el.start, 'GeneralizedTime must be YYYYMMDDHHMMSSZ');
-    year = digits(v, i, 4, what, el.start);
+  } else if (tag === TAG.GENERALIZED_TIME) {
+    if (length !== 15) throw derError(what, at, 'GeneralizedTime must be YYYYMMDDHHMMSSZ');
+    year = digits(v, i, 4, what, at);
     i += 4;
   } else {
-    throw derError(what, el.start, 'expected UTCTime or GeneralizedTime');
+    throw derError(what, at, 'expected UTCTime or GeneralizedTime');
   }
-  if (v[el.end - 1] !== 0x5a) throw derError(what, el.start, 'time must end in Z');
-  const month = digits(v, i, 2, what, el.start);
-  const day = digits(v, i + 2, 2, what, el.start);
-  const hour = digits(v, i + 4, 2, what, el.start);
-  const minute = digits(v, i + 6, 2, what, el.start);
-  const second = digits(v, i + 8, 2, what, el.start);
+  if (v[end - 1] !== 0x5a) throw derError(what, at, 'time must end in Z');
+  const month = digits(v, i, 2, what, at);
+  const day = digits(v, i + 2, 2, what, at);
+  const hour = digits(v, i + 4, 2, what, at);
+  const minute = digits(v, i + 6, 2, what, at);
+  const second = digits(v, i + 8, 2, what, at);
   // What `new Date(ms)` would round-trip: a real calendar day, and no two-digit year (Date.UTC reads
   // years 0–99 as 1900–1999).
   if (
@@ -148,7 +171,7 @@ export function readTime(r: DerReader, what: string): number {
     second > 59 ||
     year < 100
   ) {
-    throw derError(what, el.start, 'time is not a valid date');
+    throw derError(what, at, 'time is not a valid date');
   }
   const ms = Date.UTC(year, month - 1, day, hour, minute, second);
   return ms;

@@ -45,7 +45,7 @@ function refuseAlgorithm(algorithmOid: string, curveOid: string | undefined): ne
 
 /** Reads the ECPrivateKey structure (RFC 5915); `expectedCurve` comes from the PKCS#8 wrapper if any. */
 function readEcPrivateKey(der: Uint8Array, expectedCurve: string | undefined): EcKeyParts {
-  const { reader: seq } = readTopLevel(der, TAG.SEQUENCE, 'ECPrivateKey');
+  const seq = readTopLevel(der, TAG.SEQUENCE, 'ECPrivateKey');
   if (readSmallInteger(seq, 'ECPrivateKey version') !== 1) {
     throw new PkiError('ERR_KEY_INVALID', 'invalid ECPrivateKey: version must be 1');
   }
@@ -82,7 +82,7 @@ function readEcPrivateKey(der: Uint8Array, expectedCurve: string | undefined): E
 /** Reads a PKCS#8 PrivateKeyInfo holding a P-256 key. */
 export function readPkcs8(der: Uint8Array): EcKeyParts {
   try {
-    const { reader: seq } = readTopLevel(der, TAG.SEQUENCE, 'PrivateKeyInfo');
+    const seq = readTopLevel(der, TAG.SEQUENCE, 'PrivateKeyInfo');
     const version = readSmallInteger(seq, 'PrivateKeyInfo version');
     if (version > 1) throw new PkiError('ERR_KEY_INVALID', `invalid PrivateKeyInfo: version ${version}`);
     const alg = seq.enterNext(TAG.SEQUENCE, 'PrivateKeyInfo algorithm');
@@ -112,7 +112,7 @@ export function readSec1(der: Uint8Array): EcKeyParts {
 /** Reads a SubjectPublicKeyInfo holding a P-256 point; returns the point bytes. */
 export function readSpkiPoint(der: Uint8Array): Uint8Array {
   try {
-    const { reader: seq } = readTopLevel(der, TAG.SEQUENCE, 'SubjectPublicKeyInfo');
+    const seq = readTopLevel(der, TAG.SEQUENCE, 'SubjectPublicKeyInfo');
     const alg = seq.enterNext(TAG.SEQUENCE, 'SubjectPublicKeyInfo algorithm');
     const algorithmOid = readOid(alg, 'SubjectPublicKeyInfo algorithm');
     const curveOid = alg.peekTag() === TAG.OID ? readOid(alg, 'SubjectPublicKeyInfo curve') : undefined;

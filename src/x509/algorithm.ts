@@ -29,12 +29,13 @@ const cache = new ByteCache<SignatureAlgorithm>(256);
 
 /** Reads an AlgorithmIdentifier used for signatures. Unknown algorithms come back with kind `unknown`. */
 export function readSignatureAlgorithm(r: DerReader, what: string): SignatureAlgorithm {
-  const el = r.read(TAG.SEQUENCE, what);
-  const bucket = cache.bucket(r.bytes, el.start, el.end);
-  const hit = cache.get(bucket, r.bytes, el.start, el.end);
+  r.next(TAG.SEQUENCE, what);
+  const { bytes, lastStart: start, pos: end } = r;
+  const bucket = cache.bucket(bytes, start, end);
+  const hit = cache.get(bucket, bytes, start, end);
   if (hit) return hit;
-  const alg = parseSignatureAlgorithm(r.enter(el, what), r.raw(el).slice(), what, el.start);
-  cache.set(bucket, r.bytes, el.start, el.end, alg);
+  const alg = parseSignatureAlgorithm(r.enterLast(what), bytes.slice(start, end), what, start);
+  cache.set(bucket, bytes, start, end, alg);
   return alg;
 }
 

@@ -59,23 +59,23 @@ function certificateDerFromText(text: string): Uint8Array {
 }
 
 function parseDer(der: Uint8Array): Certificate {
-  const { reader: cert } = readTopLevel(der, TAG.SEQUENCE, 'Certificate');
-  const tbsEl = cert.read(TAG.SEQUENCE, 'TBSCertificate');
+  const cert = readTopLevel(der, TAG.SEQUENCE, 'Certificate');
+  cert.next(TAG.SEQUENCE, 'TBSCertificate');
+  const tbsBytes = der.subarray(cert.lastStart, cert.pos);
+  const tbs = cert.enterLast('TBSCertificate');
   const signatureAlgorithm = readSignatureAlgorithm(cert, 'signatureAlgorithm');
   const signature = readOctetAlignedBits(cert, 'signatureValue');
   cert.expectEnd('Certificate');
 
-  const tbs = cert.enter(tbsEl, 'TBSCertificate');
   let version = 1;
-  const v = tbs.readOptional(0xa0, 'version');
-  if (v) {
-    const vr = tbs.enter(v, 'version');
+  if (tbs.peekTag() === 0xa0) {
+    const vr = tbs.enterNext(0xa0, 'version');
     version = readSmallInteger(vr, 'version', 2) + 1;
     vr.expectEnd('version');
   }
   const serialNumber = readIntegerBytes(tbs, 'serialNumber');
   const innerAlg = readSignatureAlgorithm(tbs, 'TBS signature');
-  if (!sameBytes(innerAlg.der, signatureAlgorithm.der)) {
+  if (innerAlg !== signatureAlgorithm && !sameBytes(innerAlg.der, signatureAlgorithm.der)) {
     throw new PkiError('ERR_CERT_INVALID', 'invalid certificate: TBS and outer signature algorithms differ');
   }
   const issuer = readIssuerName(tbs, 'issuer');
@@ -91,11 +91,10 @@ function parseDer(der: Uint8Array): Certificate {
     throw new PkiError('ERR_CERT_INVALID', 'invalid certificate: unique identifiers in a v1 certificate');
   }
   let extensions: Extension[] = [];
-  const extsEl = tbs.readOptional(0xa3, 'extensions');
-  if (extsEl) {
+  if (tbs.peekTag() === 0xa3) {
+    const wrapper = tbs.enterNext(0xa3, 'extensions');
     if (version !== 3)
       throw new PkiError('ERR_CERT_INVALID', 'invalid certificate: extensions in a pre-v3 certificate');
-    const wrapper = tbs.enter(extsEl, 'extensions');
     extensions = readExtensions(wrapper.enterNext(TAG.SEQUENCE, 'extensions'), 'extensions');
     wrapper.expectEnd('extensions');
   }
@@ -103,7 +102,7 @@ function parseDer(der: Uint8Array): Certificate {
   const known = decodeKnownExtensions(extensions);
   return {
     der,
-    tbs: cert.raw(tbsEl),
+    tbs: tbsBytes,
     version,
     serialNumber,
     serialHex: toHex(serialNumber),

@@ -1,6 +1,5 @@
 import {
   ByteCache,
-  type DerElement,
   DerReader,
   decodeString,
   derError,
@@ -22,28 +21,38 @@ import type {
   NameConstraints,
 } from './types';
 
+/** Above this many extensions, duplicates are found with a set rather than by comparing with each. */
+const FEW_EXTENSIONS = 16;
+
 /** Reads the `Extensions` SEQUENCE content, refusing duplicates. */
 export function readExtensions(r: DerReader, what: string): Extension[] {
   const out: Extension[] = [];
-  const seen = new Set<string>();
+  let seen: Set<string> | undefined;
   while (!r.done) {
     const ext = r.enterNext(TAG.SEQUENCE, what);
     const oid = readOid(ext, what);
     let critical = false;
-    let v: DerElement;
     try {
       if (ext.peekTag() === TAG.BOOLEAN) critical = readBoolean(ext, 'critical');
-      v = ext.read(TAG.OCTET_STRING, 'value');
+      ext.next(TAG.OCTET_STRING, 'value');
       ext.expectEnd('Extension');
     } catch (e) {
       // The extension's name goes into the message only when there is one to write.
       throw isPkiError(e, 'ERR_DER') ? new PkiError('ERR_DER', `${what} ${oid} ${e.message}`) : e;
     }
-    if (seen.has(oid)) throw derError(what, v.start, `extension ${oid} appears twice`);
-    seen.add(oid);
-    out.push({ oid, critical, value: ext.content(v) });
+    if (out.length === FEW_EXTENSIONS) seen = new Set(out.map((x) => x.oid));
+    if (seen ? seen.has(oid) : listsOid(out, oid)) {
+      throw derError(what, ext.lastStart, `extension ${oid} appears twice`);
+    }
+    seen?.add(oid);
+    out.push({ oid, critical, value: ext.bytes.subarray(ext.lastContent, ext.pos) });
   }
   return out;
+}
+
+function listsOid(exts: readonly Extension[], oid: string): boolean {
+  for (const e of exts) if (e.oid === oid) return true;
+  return false;
 }
 
 /** basicConstraints content. */
@@ -92,9 +101,9 @@ export function decodeExtKeyUsage(v: Uint8Array): readonly string[] {
 /** A key identifier (subjectKeyIdentifier content). */
 export function decodeSubjectKeyId(v: Uint8Array): Uint8Array {
   const r = new DerReader(v);
-  const el = r.read(TAG.OCTET_STRING, 'subjectKeyIdentifier');
+  const id = r.readContent(TAG.OCTET_STRING, 'subjectKeyIdentifier');
   r.expectEnd('subjectKeyIdentifier');
-  return r.content(el);
+  return id;
 }
 
 /** authorityKeyIdentifier content: its keyIdentifier, if any. */
@@ -143,22 +152,23 @@ export function decodeGeneralNames(v: Uint8Array, what = 'subjectAltName'): Gene
 }
 
 function readGeneralName(r: DerReader, what: string, constraint: boolean): GeneralName {
-  const el = r.read(undefined, what);
-  const v = r.content(el);
-  switch (el.tag) {
+  const tag = r.next(undefined, what);
+  const at = r.lastStart;
+  const v = r.bytes.subarray(r.lastContent, r.pos);
+  switch (tag) {
     case 0x81:
-      return { type: 'email', value: decodeString(TAG.IA5_STRING, v, `${what} rfc822Name`, el.start) };
+      return { type: 'email', value: decodeString(TAG.IA5_STRING, v, `${what} rfc822Name`, at) };
     case 0x82:
-      return { type: 'dns', value: decodeString(TAG.IA5_STRING, v, `${what} dNSName`, el.start) };
+      return { type: 'dns', value: decodeString(TAG.IA5_STRING, v, `${what} dNSName`, at) };
     case 0x86:
-      return { type: 'uri', value: decodeString(TAG.IA5_STRING, v, `${what} URI`, el.start) };
+      return { type: 'uri', value: decodeString(TAG.IA5_STRING, v, `${what} URI`, at) };
     case 0x87: {
       const ok = constraint ? v.length === 8 || v.length === 32 : v.length === 4 || v.length === 16;
-      if (!ok) throw derError(what, el.start, `iPAddress of ${v.length} octets`);
+      if (!ok) throw derError(what, at, `iPAddress of ${v.length} octets`);
       return { type: 'ip', value: v };
     }
     case 0xa4: {
-      const inner = r.enter(el, what);
+      const inner = r.enterLast(what);
       const name = readName(inner, `${what} directoryName`);
       inner.expectEnd(what);
       return { type: 'dn', value: name };
@@ -167,9 +177,9 @@ function readGeneralName(r: DerReader, what: string, constraint: boolean): Gener
     case 0xa3: // x400Address
     case 0xa5: // ediPartyName
     case 0x88: // registeredID
-      return { type: 'other', tag: el.tag, der: r.raw(el) };
+      return { type: 'other', tag, der: r.bytes.subarray(at, r.pos) };
     default:
-      throw derError(what, el.start, `bad GeneralName tag 0x${el.tag.toString(16)}`);
+      throw derError(what, at, `bad GeneralName tag 0x${tag.toString(16)}`);
   }
 }
 
@@ -200,9 +210,9 @@ export function decodeNameConstraints(v: Uint8Array): NameConstraints {
 
 function single(v: Uint8Array, what: string): DerReader {
   const r = new DerReader(v);
-  const seq = r.enterNext(TAG.SEQUENCE, what);
+  r.next(TAG.SEQUENCE, what);
   r.expectEnd(what);
-  return seq;
+  return r.enterLast(what);
 }
 
 /** Well-known extensions decoded from a list. */

@@ -1,10 +1,11 @@
-import { ByteCache, type DerElement, type DerReader, decodeString, derError, readOid, TAG } from '../der';
+import { ByteCache, type DerReader, decodeString, derError, readOid, TAG } from '../der';
 import { OID } from './oids';
 import type { Name, NameAttribute } from './types';
 
 /** Reads a `Name` (RDNSequence) element from `r`. */
 export function readName(r: DerReader, what: string): Name {
-  return decodeName(r, r.read(TAG.SEQUENCE, what), what);
+  r.next(TAG.SEQUENCE, what);
+  return decodeName(r, what);
 }
 
 /** The decoded attributes of names met as certificate issuers, by DER: a few CAs, met over and over. */
@@ -15,23 +16,26 @@ const issuerNames = new ByteCache<Pick<Name, 'rdns' | 'commonName'>>(256);
  * so decoded issuer names are kept (frozen, so that sharing them is safe) and found again by their bytes.
  */
 export function readIssuerName(r: DerReader, what: string): Name {
-  const el = r.read(TAG.SEQUENCE, what);
-  const bucket = issuerNames.bucket(r.bytes, el.start, el.end);
-  const known = issuerNames.get(bucket, r.bytes, el.start, el.end);
-  if (known) return { der: r.raw(el), rdns: known.rdns, commonName: known.commonName };
+  r.next(TAG.SEQUENCE, what);
+  const { bytes, lastStart: start, pos: end } = r;
+  const bucket = issuerNames.bucket(bytes, start, end);
+  const known = issuerNames.get(bucket, bytes, start, end);
+  if (known) return { der: bytes.subarray(start, end), rdns: known.rdns, commonName: known.commonName };
   // The attributes were just made for this name: frozen where they are, they can be shared.
-  const name = decodeName(r, el, what);
+  const name = decodeName(r, what);
   for (const rdn of name.rdns) {
     for (const attribute of rdn) Object.freeze(attribute);
     Object.freeze(rdn);
   }
   Object.freeze(name.rdns);
-  issuerNames.set(bucket, r.bytes, el.start, el.end, { rdns: name.rdns, commonName: name.commonName });
+  issuerNames.set(bucket, bytes, start, end, { rdns: name.rdns, commonName: name.commonName });
   return name;
 }
 
-function decodeName(r: DerReader, el: DerElement, what: string): Name {
-  const seq = r.enter(el, what);
+/** The Name element `r` read last. */
+function decodeName(r: DerReader, what: string): Name {
+  const der = r.bytes.subarray(r.lastStart, r.pos);
+  const seq = r.enterLast(what);
   const rdns: NameAttribute[][] = [];
   let commonName: string | undefined;
   while (!seq.done) {
@@ -40,16 +44,18 @@ function decodeName(r: DerReader, el: DerElement, what: string): Name {
     while (!set.done) {
       const atv = set.enterNext(TAG.SEQUENCE, what);
       const oid = readOid(atv, what);
-      const v = atv.read(undefined, what);
+      const tag = atv.next(undefined, what);
+      const at = atv.lastStart;
+      const content = atv.bytes.subarray(atv.lastContent, atv.pos);
       atv.expectEnd(what);
-      const value = decodeString(v.tag, atv.content(v), what, v.start);
+      const value = decodeString(tag, content, what, at);
       if (oid === OID.commonName) commonName = value;
-      rdn.push({ oid, tag: v.tag, value });
+      rdn.push({ oid, tag, value });
     }
-    if (rdn.length === 0) throw derError(what, el.start, 'empty RelativeDistinguishedName');
+    if (rdn.length === 0) throw derError(what, r.lastStart, 'empty RelativeDistinguishedName');
     rdns.push(rdn);
   }
-  return { der: r.raw(el), rdns, commonName };
+  return { der, rdns, commonName };
 }
 
 const SHORT_NAMES: Readonly<Record<string, string>> = {

@@ -10,8 +10,9 @@ const CURVES: Readonly<Record<string, string>> = {
 
 /** Reads a SubjectPublicKeyInfo element from `r`. */
 export function readPublicKeyInfo(r: DerReader, what: string): PublicKeyInfo {
-  const el = r.read(TAG.SEQUENCE, what);
-  const seq = r.enter(el, what);
+  r.next(TAG.SEQUENCE, what);
+  const der = r.bytes.subarray(r.lastStart, r.pos);
+  const seq = r.enterLast(what);
   const alg = seq.enterNext(TAG.SEQUENCE, `${what} algorithm`);
   const algorithmOid = readOid(alg, `${what} algorithm`);
   let kind: PublicKeyInfo['kind'] = 'unknown';
@@ -21,20 +22,20 @@ export function readPublicKeyInfo(r: DerReader, what: string): PublicKeyInfo {
     if (alg.peekTag() === TAG.OID) {
       const c = readOid(alg, `${what} curve`);
       curve = CURVES[c] ?? c;
-    } else alg.read(undefined, `${what} curve`);
+    } else alg.next(undefined, `${what} curve`);
   } else if (algorithmOid === OID.rsaEncryption) {
     kind = 'rsa';
-    if (!alg.done) alg.read(TAG.NULL, `${what} parameters`);
+    if (!alg.done) alg.next(TAG.NULL, `${what} parameters`);
   } else if (algorithmOid === OID.ed25519) {
     kind = 'ed25519';
   } else if (!alg.done) {
-    alg.read(undefined, `${what} parameters`);
+    alg.next(undefined, `${what} parameters`);
   }
   alg.expectEnd(`${what} algorithm`);
   const key = readOctetAlignedBits(seq, `${what} subjectPublicKey`);
   seq.expectEnd(what);
   return {
-    der: r.raw(el),
+    der,
     kind,
     algorithmOid,
     curve,
