@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ByteCache, fromHex, hashBytes, sameBytes, toHex } from '../src/der';
+import { ByteCache, decodeString, fromHex, hashBytes, sameBytes, TAG, toHex } from '../src/der';
 import { ByteIndex } from '../src/verify/bytes';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -104,5 +104,27 @@ describe('ByteIndex', () => {
     expect(index.get(bytes(1, 2))).toEqual(['a', 'b']);
     expect(index.get(bytes(1, 2, 0))).toEqual(['c']);
     expect(index.get(bytes(1))).toEqual([]);
+  });
+});
+
+describe('decodeString', () => {
+  const ascii = (s: string) => new TextEncoder().encode(s);
+  const decode = (tag: number, s: string) => decodeString(tag, ascii(s), 'test', 0);
+
+  it('decodes a name spelled twice, then names of the same length that differ anywhere', () => {
+    const name = 'web.emojivoto.serviceaccount.identity.linkerd.cluster.local';
+    expect(decode(TAG.PRINTABLE_STRING, name)).toBe(name);
+    expect(decode(TAG.IA5_STRING, name)).toBe(name);
+    for (const at of [0, 1, name.length >> 1, name.length - 1]) {
+      const other = `${name.slice(0, at)}X${name.slice(at + 1)}`;
+      expect(decode(TAG.IA5_STRING, other)).toBe(other);
+      expect(decode(TAG.IA5_STRING, name)).toBe(name);
+    }
+  });
+
+  it('still checks the octets of a repeated spelling against its string type', () => {
+    const text = 'a name with an @ sign';
+    expect(decode(TAG.IA5_STRING, text)).toBe(text);
+    expect(() => decode(TAG.PRINTABLE_STRING, text)).toThrow(/invalid PrintableString/);
   });
 });

@@ -249,8 +249,23 @@ export function decodeString(tag: number, v: Uint8Array, what: string, at: numbe
 
 /** Octets already checked to be ASCII, as a string. */
 function asciiString(v: Uint8Array): string {
-  // For ASCII, UTF-8 decoding is the identity and the decoder is the fastest long-string path.
-  return v.length < SHORT_STRING ? shortLatin1(v) : utf8.decode(v);
+  if (v.length < SHORT_STRING) return shortLatin1(v);
+  // A certificate often spells a name twice (subject commonName and dNSName SAN): the second time, the
+  // string just made is taken again instead of decoding the same octets anew.
+  if (v.length !== lastAscii.length || !spells(v, lastAscii)) {
+    // For ASCII, UTF-8 decoding is the identity and the decoder is the fastest long-string path.
+    lastAscii = utf8.decode(v);
+  }
+  return lastAscii;
+}
+
+/** The last string {@link asciiString} decoded natively. */
+let lastAscii = '';
+
+/** Whether the octets `v` are the character codes of `s`, which has the same length. */
+function spells(v: Uint8Array, s: string): boolean {
+  for (let i = 0; i < v.length; i++) if (v[i] !== s.charCodeAt(i)) return false;
+  return true;
 }
 
 function shortLatin1(v: Uint8Array): string {

@@ -62,11 +62,23 @@ export function poolBySubject(certs: readonly Certificate[]): ByteIndex<Certific
   return pool;
 }
 
+/** A value, or a promise of it when it had to wait (for a signature check). */
+export type MaybePromise<T> = T | Promise<T>;
+
+/** `fn(value)`, once `value` is there: synchronously when it already is. */
+export function andThen<T, U>(value: MaybePromise<T>, fn: (value: T) => MaybePromise<U>): MaybePromise<U> {
+  return value instanceof Promise ? value.then(fn) : fn(value);
+}
+
+/** The path found (leaf first), or the most specific failure met on the way. */
+export type PathOutcome = Certificate[] | VerifyFailure;
+
 /**
  * A path from `leaf` (already checked on its own) to a trust anchor, leaf first; or the most specific
- * failure met on the way. A leaf that is itself an anchor is a path of one.
+ * failure met on the way. A leaf that is itself an anchor is a path of one. Synchronous until a
+ * signature check has to wait.
  */
-export async function buildPath(leaf: Certificate, ctx: PathContext): Promise<Certificate[] | VerifyFailure> {
+export function buildPath(leaf: Certificate, ctx: PathContext): MaybePromise<PathOutcome> {
   return ctx.store.has(leaf) ? [leaf] : extend([leaf], ctx);
 }
 
@@ -81,11 +93,11 @@ export const EMPTY_POOL: ByteIndex<Certificate> = new ByteIndex<Certificate>();
  * candidate left to give and an empty one is the same. Any other case takes the general search.
  * `ctx.pool` must be {@link EMPTY_POOL}.
  */
-export async function buildPathThrough(
+export function buildPathThrough(
   leaf: Certificate,
   issuer: Certificate,
   ctx: PathContext,
-): Promise<Certificate[] | VerifyFailure> {
+): MaybePromise<PathOutcome> {
   if (
     !sameBytes(leaf.issuer.der, issuer.subject.der) ||
     sameBytes(leaf.der, issuer.der) ||
@@ -94,24 +106,59 @@ export async function buildPathThrough(
   ) {
     return buildPath(leaf, { ...ctx, pool: poolBySubject([issuer]) });
   }
-  const first = issuerFailure([leaf], { cert: issuer, anchor: false }, ctx);
-  return (first instanceof Promise ? await first : first) ?? extend([leaf, issuer], ctx);
+  return andThen(
+    issuerFailure([leaf], { cert: issuer, anchor: false }, ctx),
+    (found) => found ?? extend([leaf, issuer], ctx),
+  );
 }
 
-async function extend(path: Certificate[], ctx: PathContext): Promise<Certificate[] | VerifyFailure> {
+function extend(path: Certificate[], ctx: PathContext): MaybePromise<PathOutcome> {
   const child = path[path.length - 1]!;
   const candidates = issuerCandidates(child, path, ctx);
   if (candidates.length === 0) return failure(unknownIssuer(child, ctx.store), path.length - 1);
-  let best: VerifyFailure | undefined;
-  for (const candidate of candidates) {
-    const checked = issuerFailure(path, candidate, ctx);
-    const found = checked instanceof Promise ? await checked : checked;
-    const outcome =
-      found ?? (candidate.anchor ? [...path, candidate.cert] : await extend([...path, candidate.cert], ctx));
-    if (Array.isArray(outcome) || outcome.code === 'BUDGET_EXCEEDED') return outcome;
-    if (best === undefined || outcome.certIndex > best.certIndex) best = outcome;
+  return tryCandidates(path, candidates, 0, undefined, ctx);
+}
+
+/**
+ * Tries `candidates` from the `i`th on, in order: the first path found or budget failure ends the search;
+ * otherwise the failure that got furthest (`best` so far) is the answer.
+ */
+function tryCandidates(
+  path: Certificate[],
+  candidates: readonly Candidate[],
+  i: number,
+  best: VerifyFailure | undefined,
+  ctx: PathContext,
+): MaybePromise<PathOutcome> {
+  for (; i < candidates.length; i++) {
+    const candidate = candidates[i]!;
+    const outcome = andThen(issuerFailure(path, candidate, ctx), (found) => {
+      if (found) return found;
+      return candidate.anchor ? [...path, candidate.cert] : extend([...path, candidate.cert], ctx);
+    });
+    if (outcome instanceof Promise) {
+      const sofar = best;
+      const rest = i + 1;
+      return outcome.then((o) => {
+        const failed = goesOn(o);
+        return failed ? tryCandidates(path, candidates, rest, furthest(sofar, failed), ctx) : o;
+      });
+    }
+    const failed = goesOn(outcome);
+    if (!failed) return outcome;
+    best = furthest(best, failed);
   }
   return best!;
+}
+
+/** `outcome` when it is a failure the search goes on after; undefined for a path or a spent budget. */
+function goesOn(outcome: PathOutcome): VerifyFailure | undefined {
+  return Array.isArray(outcome) || outcome.code === 'BUDGET_EXCEEDED' ? undefined : outcome;
+}
+
+/** The failure about the certificate furthest up the path (the first of equals). */
+function furthest(best: VerifyFailure | undefined, failure: VerifyFailure): VerifyFailure {
+  return best === undefined || failure.certIndex > best.certIndex ? failure : best;
 }
 
 /**
@@ -151,9 +198,6 @@ function unknownIssuer(child: Certificate, store: TrustStore): Problem {
     byKey.length > 0 ? ` (anchor "${formatName(byKey[0]!.subject)}" has the key, under another name)` : '';
   return problem('UNKNOWN_ISSUER', `${issuer}${hint}`);
 }
-
-/** A value, or a promise of it when it had to wait (for a signature check). */
-type MaybePromise<T> = T | Promise<T>;
 
 /**
  * Why `issuer` cannot be the issuer of the last certificate of `path`, or `undefined` when it can;

@@ -5,9 +5,11 @@ import { isValidSpiffeId } from '../spiffe';
 import type { Certificate } from '../x509/types';
 import { Budget, type VerifyBudget } from './budget';
 import {
+  andThen,
   buildPath,
   buildPathThrough,
   EMPTY_POOL,
+  type MaybePromise,
   type PathContext,
   poolBySubject,
   type SignatureCheck,
@@ -142,16 +144,17 @@ export interface ChainInput {
 /**
  * Verifies `input` against `store`: the shared engine of {@link verifyChain} and the `Verifier`, which
  * brings its own certificate cache (`resolve`), signature memo (`checkSignature`) and reference-name
- * memo (`parseName`).
+ * memo (`parseName`). Synchronous until a signature check has to wait; misuse throws (the async callers
+ * turn that into a rejection).
  */
-export async function verifyWith(
+export function verifyWith(
   store: TrustStore,
   input: ChainInput,
   limits: Limits,
   resolve: (input: Certificate | Uint8Array) => Certificate,
   checkSignature: SignatureCheck,
   parseName: (name: string) => ReferenceName = parseReferenceName,
-): Promise<VerifyResult> {
+): MaybePromise<VerifyResult> {
   const request = resolveRequest(input, parseName);
   const leaf = parseInput(input.leaf, 0, 'leaf');
   if ('ok' in leaf) return leaf;
@@ -175,9 +178,8 @@ export async function verifyWith(
     budget: new Budget(limits.budget),
     checkSignature,
   };
-  const path =
-    parsed.length === 1 ? await buildPathThrough(leaf, parsed[0]!, ctx) : await buildPath(leaf, ctx);
-  return Array.isArray(path) ? success(path) : path;
+  const path = parsed.length === 1 ? buildPathThrough(leaf, parsed[0]!, ctx) : buildPath(leaf, ctx);
+  return andThen(path, (p) => (Array.isArray(p) ? success(p) : p));
 }
 
 /**

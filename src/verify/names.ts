@@ -81,7 +81,8 @@ export function dnsPatternMatches(pattern: string, name: string): boolean {
 
 /** Whether some SAN of the leaf matches `ref` (DNS with wildcards, IP by exact bytes, URI by exact text). */
 export function sansMatch(sans: readonly GeneralName[] | undefined, ref: ReferenceName): boolean {
-  return (sans ?? []).some((san) => sanMatches(san, ref));
+  for (const san of sans ?? []) if (sanMatches(san, ref)) return true;
+  return false;
 }
 
 function sanMatches(san: GeneralName, ref: ReferenceName): boolean {

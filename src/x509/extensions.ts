@@ -115,15 +115,18 @@ export function decodeAuthorityKeyId(v: Uint8Array): Uint8Array | undefined {
 export function decodeAuthorityKeyIdentifier(v: Uint8Array): AuthorityKeyIdentifier {
   const what = 'authorityKeyIdentifier';
   const seq = single(v, what);
-  const id = seq.readOptional(0x80, what);
-  const issuer = seq.readOptional(0xa1, what);
-  const serial = seq.readOptional(0x82, what);
+  const keyId = seq.peekTag() === 0x80 ? seq.readContent(0x80, what) : undefined;
+  const hasAuthorityCertIssuer = skipOptional(seq, 0xa1, what);
+  const hasAuthorityCertSerialNumber = skipOptional(seq, 0x82, what);
   seq.expectEnd(what);
-  return {
-    keyId: id ? seq.content(id) : undefined,
-    hasAuthorityCertIssuer: issuer !== undefined,
-    hasAuthorityCertSerialNumber: serial !== undefined,
-  };
+  return { keyId, hasAuthorityCertIssuer, hasAuthorityCertSerialNumber };
+}
+
+/** Reads past the next element when it carries `tag`; whether it did. */
+function skipOptional(r: DerReader, tag: number, what: string): boolean {
+  if (r.peekTag() !== tag) return false;
+  r.next(tag, what);
+  return true;
 }
 
 /** authorityInfoAccess content: one or more AccessDescriptions. */
