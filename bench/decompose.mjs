@@ -28,7 +28,13 @@ async function cases(L) {
   );
   const real = L.cryptoBackend();
   const someSignature = await real.signP256({ pkcs8: pki.issuer.key.exportPkcs8() }, new Uint8Array(1));
-  const stub = { ...real, name: 'stub', verify: async () => true, signP256: async () => someSignature };
+  const stub = {
+    ...real,
+    name: 'stub',
+    verify: async () => true,
+    verifySync: real.verifySync && (() => true),
+    signP256: async () => someSignature,
+  };
   /** `fn` with the crypto backend stubbed: the library's JavaScript alone. */
   const stubbed = (fn) => async () => {
     L.setCryptoBackend(stub);

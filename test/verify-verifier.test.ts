@@ -1,7 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { setCryptoBackend } from '../src/crypto/backend';
+import { cryptoBackend, setCryptoBackend } from '../src/crypto/backend';
+import type { CryptoBackend } from '../src/crypto/types';
 import { Verifier, verifyChain } from '../src/verify';
 import { countSignatureChecks } from './helpers/pki';
 import { gn, intermediate, leaf, type Minted, mint, newKey, root, summary } from './verify-certs';
@@ -31,6 +32,38 @@ describe('Verifier', () => {
     expect((await verifier.verify({ leaf: peer('c').pem, intermediates: [issuer.cert], at })).ok).toBe(true);
     expect(checks()).toBe(4);
     expect(verifier.cacheSize).toBe(1);
+  });
+
+  it('asks a backend that can answer synchronously through verifySync, and awaits one that cannot', async () => {
+    const base = cryptoBackend();
+    const seen: string[] = [];
+    const verifyAsync: CryptoBackend['verify'] = async (...args) => {
+      seen.push('async');
+      return base.verify(...args);
+    };
+    const run = async () => {
+      seen.length = 0;
+      const at = new Date('2026-01-01T00:00:00Z');
+      const result = await verifyChain({
+        leaf: peer('a').der,
+        intermediates: [issuer.der],
+        bundle: anchor.pem,
+        at,
+      });
+      return [result.ok, ...seen];
+    };
+    const verifySync = base.verifySync!;
+    setCryptoBackend({
+      ...base,
+      verify: verifyAsync,
+      verifySync: (...args) => {
+        seen.push('sync');
+        return verifySync(...args);
+      },
+    });
+    expect(await run()).toEqual([true, 'sync', 'sync']);
+    setCryptoBackend({ ...base, verify: verifyAsync, verifySync: undefined });
+    expect(await run()).toEqual([true, 'async', 'async']);
   });
 
   it('gives the result a cold verifyChain gives, whatever the time, name and usage', async () => {

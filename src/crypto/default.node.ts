@@ -11,7 +11,7 @@ import {
 } from 'node:crypto';
 import { hashBytes, sameBytes } from '../der';
 import { readPkcs8 } from '../keys/pkcs8';
-import type { PublicKeyInfo } from '../x509/types';
+import type { PublicKeyInfo, SignatureAlgorithm } from '../x509/types';
 import { CURVE_SIZE } from './curves';
 import { isEcdsaSigDer } from './ecdsa-sig';
 import type { CryptoBackend, SigningKey } from './types';
@@ -100,6 +100,37 @@ function privateHandle(key: SigningKey): KeyObject {
   return h;
 }
 
+/** A signature check through OpenSSL, which answers synchronously. */
+function verifyNow(
+  alg: SignatureAlgorithm,
+  key: PublicKeyInfo,
+  signature: Uint8Array,
+  data: Uint8Array,
+): boolean {
+  if (!alg.hash || alg.hash === 'MD5') return false;
+  const handle = publicHandle(key);
+  if (!handle) return false;
+  const hash = NODE_HASH[alg.hash];
+  try {
+    if (alg.kind === 'ecdsa') {
+      // Same strictness as the WebCrypto path: only canonical DER that fits the curve.
+      if (!isEcdsaSigDer(signature, CURVE_SIZE[key.curve ?? ''] ?? 0)) return false;
+      return verify(hash, data, handle, signature); // DER signatures: the default
+    }
+    if (alg.kind === 'rsa-pss') {
+      return verify(
+        hash,
+        data,
+        { key: handle, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength ?? 0 },
+        signature,
+      );
+    }
+    return verify(hash, data, handle, signature);
+  } catch {
+    return false;
+  }
+}
+
 /** The `node:crypto` backend: OpenSSL's ECDSA and RSA, synchronous under the hood. */
 export const nodeBackend: CryptoBackend = {
   name: 'node',
@@ -119,29 +150,9 @@ export const nodeBackend: CryptoBackend = {
     return new Uint8Array(signature.buffer, signature.byteOffset, signature.byteLength); // no copy
   },
   async verify(alg, key, signature, data) {
-    if (!alg.hash || alg.hash === 'MD5') return false;
-    const handle = publicHandle(key);
-    if (!handle) return false;
-    const hash = NODE_HASH[alg.hash];
-    try {
-      if (alg.kind === 'ecdsa') {
-        // Same strictness as the WebCrypto path: only canonical DER that fits the curve.
-        if (!isEcdsaSigDer(signature, CURVE_SIZE[key.curve ?? ''] ?? 0)) return false;
-        return verify(hash, data, handle, signature); // DER signatures: the default
-      }
-      if (alg.kind === 'rsa-pss') {
-        return verify(
-          hash,
-          data,
-          { key: handle, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: alg.saltLength ?? 0 },
-          signature,
-        );
-      }
-      return verify(hash, data, handle, signature);
-    } catch {
-      return false;
-    }
+    return verifyNow(alg, key, signature, data);
   },
+  verifySync: verifyNow,
   async digest(hash, data) {
     return new Uint8Array(createHash(NODE_HASH[hash]).update(data).digest());
   },

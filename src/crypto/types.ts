@@ -30,6 +30,18 @@ export interface CryptoBackend {
     signature: Uint8Array,
     data: Uint8Array,
   ): Promise<boolean>;
+  /**
+   * {@link verify} answered synchronously, for backends that can (`node:crypto`). Path validation then
+   * waits for nothing; backends without it (WebCrypto) are awaited.
+   */
+  readonly verifySync?:
+    | ((
+        algorithm: SignatureAlgorithm,
+        key: PublicKeyInfo,
+        signature: Uint8Array,
+        data: Uint8Array,
+      ) => boolean)
+    | undefined;
   /** A digest of `data`. */
   digest(hash: Exclude<HashName, 'MD5'>, data: Uint8Array): Promise<Uint8Array>;
 }

@@ -120,9 +120,13 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyRe
   );
 }
 
-/** A signature check straight through the crypto backend. */
-export const checkSignatureWithBackend: SignatureCheck = (child, issuer) =>
-  cryptoBackend().verify(child.signatureAlgorithm, issuer.publicKey, child.signature, child.tbs);
+/** A signature check straight through the crypto backend, synchronous when the backend can be. */
+export const checkSignatureWithBackend: SignatureCheck = (child, issuer) => {
+  const backend = cryptoBackend();
+  return backend.verifySync
+    ? backend.verifySync(child.signatureAlgorithm, issuer.publicKey, child.signature, child.tbs)
+    : backend.verify(child.signatureAlgorithm, issuer.publicKey, child.signature, child.tbs);
+};
 
 /**
  * One verification's inputs, as {@link Verifier.verify} takes them (the anchors and limits are the

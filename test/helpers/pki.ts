@@ -52,6 +52,7 @@ export function hex(bytes: Uint8Array): string {
 /** Wraps the crypto backend to count the signature checks reaching it; restore with `setCryptoBackend(undefined)`. */
 export function countSignatureChecks(): () => number {
   const base = cryptoBackend();
+  const { verifySync } = base;
   let calls = 0;
   setCryptoBackend({
     ...base,
@@ -59,6 +60,12 @@ export function countSignatureChecks(): () => number {
       calls++;
       return base.verify(...args);
     },
+    verifySync:
+      verifySync &&
+      ((...args) => {
+        calls++;
+        return verifySync(...args);
+      }),
   });
   return () => calls;
 }
