@@ -4,7 +4,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrustAnchor } from '../src/anchor';
-import { ia5String, oid, sequence, tlv, utf8String } from '../src/der';
+import { DerReader, ia5String, oid, readTime, sequence, tlv, utf8String } from '../src/der';
 import { createIssuer } from '../src/issuer';
 import { generateKeyPair } from '../src/keys';
 import { issueLeafForKey } from '../src/leaf';
@@ -553,5 +553,29 @@ describe('issuer names and extKeyUsage', () => {
     expect(Object.isFrozen(a.extKeyUsage)).toBe(true);
     // The anchor's own issuer name (itself) decodes to the same attributes as its subject.
     expect(parseCertificate(anchor.der).issuer.rdns).toEqual(anchor.certificate.subject.rdns);
+  });
+});
+
+describe('certificate times', () => {
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  const read = (tag: number, text: string) =>
+    readTime(new DerReader(tlv(tag, new TextEncoder().encode(text))), 't');
+
+  it('count milliseconds as Date.UTC does, across leap years, centuries and both encodings', () => {
+    const years = [1950, 1969, 1970, 1999, 2000, 2024, 2049];
+    for (let y = 100; y <= 9999; y += 37) years.push(y);
+    years.push(1600, 1700, 1900, 2100, 2400, 9999);
+    for (const year of years) {
+      for (let month = 1; month <= 12; month++) {
+        const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
+        for (const day of [1, 28, last]) {
+          const [h, m, s] = [(year + day) % 24, (month * 7) % 60, (year * 13) % 60];
+          const clock = `${pad(month, 2)}${pad(day, 2)}${pad(h, 2)}${pad(m, 2)}${pad(s, 2)}Z`;
+          const expected = Date.UTC(year, month - 1, day, h, m, s);
+          expect(read(0x18, `${pad(year, 4)}${clock}`)).toBe(expected);
+          if (year >= 1950 && year < 2050) expect(read(0x17, `${pad(year % 100, 2)}${clock}`)).toBe(expected);
+        }
+      }
+    }
   });
 });

@@ -173,8 +173,20 @@ export function readTime(r: DerReader, what: string): number {
   ) {
     throw derError(what, at, 'time is not a valid date');
   }
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
-  return ms;
+  return ((daysSinceEpoch(year, month, day) * 24 + hour) * 60 + minute) * 60_000 + second * 1000;
+}
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar (what `Date.UTC` counts, computed
+ * here without a call into the engine): years are shifted to start in March, so the leap day ends them.
+ */
+function daysSinceEpoch(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -12,7 +12,7 @@ import type { Budget } from './budget';
 import { ByteIndex } from './bytes';
 import { constrainedNames, nameConstraintsProblem } from './constraints';
 import { signatureAlgorithmProblem } from './policy';
-import { certificateProblem, issuedProblem, issuerProblem, validityProblem } from './profile';
+import { caProblem, validityProblem } from './profile';
 import { failure, type Problem, problem, type VerifyFailure } from './result';
 import type { TrustStore } from './store';
 
@@ -259,9 +259,7 @@ function issuerStateProblem(
   const issuer = candidate.cert;
   return (
     validityProblem(issuer, ctx.at) ??
-    certificateProblem(issuer) ??
-    (candidate.anchor ? undefined : issuedProblem(issuer)) ??
-    issuerProblem(issuer) ??
+    caProblem(issuer, candidate.anchor) ??
     pathLenProblem(issuer, intermediates(path).other) ??
     caUsageProblem(issuer, ctx.usage)
   );

@@ -45,13 +45,25 @@ function memoized(check: Check): Check {
 }
 
 /**
+ * Why `cert` may not issue the certificate below it on a path, as a trust anchor (`anchor`) or as an
+ * intermediate: the checks of {@link uncachedCertificateProblem}, of {@link uncachedIssuedProblem}
+ * (intermediates only) and of {@link issuerProblem}, in that order, memoized per certificate and role.
+ */
+export function caProblem(cert: Certificate, anchor: boolean): Problem | undefined {
+  return anchor ? anchorProblem(cert) : intermediateProblem(cert);
+}
+
+const anchorProblem: Check = memoized((cert) => uncachedCertificateProblem(cert) ?? issuerProblem(cert));
+
+const intermediateProblem: Check = memoized(
+  (cert) => uncachedCertificateProblem(cert) ?? uncachedIssuedProblem(cert) ?? issuerProblem(cert),
+);
+
+/**
  * Why `cert` may not appear anywhere on a path, trust anchors included: not v3, an empty issuer, an
  * unprocessed critical extension, a misused extension, keyUsage and basicConstraints that contradict
- * each other, or a refused public key.
+ * each other, or a refused public key. Not memoized: for certificates seen once (leaves).
  */
-export const certificateProblem: Check = memoized(uncachedCertificateProblem);
-
-/** {@link certificateProblem} without the memo, for certificates seen once (leaves). */
 export function uncachedCertificateProblem(cert: Certificate): Problem | undefined {
   return (
     formatProblem(cert) ?? extensionsProblem(cert) ?? caConsistencyProblem(cert) ?? keyProblem(cert.publicKey)
@@ -78,10 +90,8 @@ function formatProblem(cert: Certificate): Problem | undefined {
  * certificates: a serial number that is a positive integer of at most 20 octets, and an
  * authorityKeyIdentifier keyIdentifier unless self-issued. Anchors are configured rather than issued to
  * the verifier, and widely trusted roots break both rules (serial 0, cross-signed roots without one).
+ * Not memoized: for certificates seen once (leaves).
  */
-export const issuedProblem: Check = memoized(uncachedIssuedProblem);
-
-/** {@link issuedProblem} without the memo, for certificates seen once (leaves). */
 export function uncachedIssuedProblem(cert: Certificate): Problem | undefined {
   const serial = cert.serialNumber;
   if (serial[0]! & 0x80) return problem('PROFILE_VIOLATION', 'negative serial number');
@@ -162,7 +172,7 @@ export function leafProblem(cert: Certificate): Problem | undefined {
  * critical, cA true) with keyUsage keyCertSign, a non-empty subject and a subjectKeyIdentifier; an
  * authorityKeyIdentifier, if any, must hold a keyIdentifier and nothing else.
  */
-export const issuerProblem: Check = memoized((cert) => {
+function issuerProblem(cert: Certificate): Problem | undefined {
   const bc = cert.extensions.find((e) => e.oid === OID.basicConstraints);
   if (!bc || !cert.basicConstraints?.ca)
     return problem('NOT_A_CA', 'not a CA certificate (basicConstraints cA)');
@@ -173,7 +183,7 @@ export const issuerProblem: Check = memoized((cert) => {
   if (!cert.subjectKeyId) return problem('PROFILE_VIOLATION', 'CA certificate without subjectKeyIdentifier');
   const aki = cert.extensions.find((e) => e.oid === OID.authorityKeyIdentifier);
   return aki ? caAuthorityKeyIdProblem(aki) : undefined;
-});
+}
 
 function caAuthorityKeyIdProblem(ext: Extension): Problem | undefined {
   const aki = decodeAuthorityKeyIdentifier(ext.value);
