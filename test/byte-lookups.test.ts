@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ByteCache, decodeString, fromHex, hashBytes, sameBytes, TAG, toHex } from '../src/der';
+import {
+  ByteCache,
+  DerReader,
+  decodeString,
+  fromHex,
+  hashBytes,
+  readOid,
+  sameBytes,
+  TAG,
+  tlv,
+  toHex,
+} from '../src/der';
 import { ByteIndex } from '../src/verify/bytes';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -126,5 +137,20 @@ describe('decodeString', () => {
     const text = 'a name with an @ sign';
     expect(decode(TAG.IA5_STRING, text)).toBe(text);
     expect(() => decode(TAG.PRINTABLE_STRING, text)).toThrow(/invalid PrintableString/);
+  });
+});
+
+describe('readOid', () => {
+  const read = (...content: number[]) => readOid(new DerReader(tlv(TAG.OID, new Uint8Array(content))), 'oid');
+
+  it('reads attribute and extension types, and their neighbours, as dotted text', () => {
+    for (let n = 0; n < 0x80; n++) {
+      expect(read(0x55, 0x04, n)).toBe(`2.5.4.${n}`);
+      expect(read(0x55, 0x1d, n)).toBe(`2.5.29.${n}`);
+      expect(read(0x55, 0x05, n)).toBe(`2.5.5.${n}`);
+    }
+    expect(read(0x55, 0x1d, 0x81, 0x00)).toBe('2.5.29.128');
+    expect(read(0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01)).toBe('1.2.840.10045.2.1');
+    expect(() => read(0x55, 0x1d, 0x81)).toThrow(/truncated OID arc/);
   });
 });

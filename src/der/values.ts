@@ -71,6 +71,10 @@ export function readOctetAlignedBits(r: DerReader, what: string): Uint8Array {
 /** Dotted forms of the OIDs met so far (certificates use a few dozen, over and over). */
 const oidCache = new ByteCache<string>(1024);
 
+/** `2.5.4.n` and `2.5.29.n` for every one-octet `n`: found by index, without a cache lookup. */
+const ATTRIBUTE_TYPES = Array.from({ length: 0x80 }, (_, n) => `2.5.4.${n}`);
+const EXTENSION_TYPES = Array.from({ length: 0x80 }, (_, n) => `2.5.29.${n}`);
+
 /** An OBJECT IDENTIFIER in dotted form. */
 export function readOid(r: DerReader, what: string): string {
   r.next(TAG.OID, what);
@@ -88,6 +92,12 @@ function oidContentToString(
   const len = end - contentStart;
   if (len === 0) throw derError(what, at, 'empty OBJECT IDENTIFIER');
   if (len > 64) throw derError(what, at, 'OBJECT IDENTIFIER too long');
+  if (len === 3 && bytes[contentStart] === 0x55 && bytes[contentStart + 2]! < 0x80) {
+    // 2.5.4.n and 2.5.29.n (n < 128): the attribute and extension types of every certificate.
+    const second = bytes[contentStart + 1];
+    if (second === 0x04) return ATTRIBUTE_TYPES[bytes[contentStart + 2]!]!;
+    if (second === 0x1d) return EXTENSION_TYPES[bytes[contentStart + 2]!]!;
+  }
   const bucket = oidCache.bucket(bytes, contentStart, end);
   const cached = oidCache.get(bucket, bytes, contentStart, end);
   if (cached !== undefined) return cached;

@@ -120,18 +120,28 @@ export class Verifier {
    * const result = await verifier.verify({ leaf, intermediates, name: 'spiffe://cluster.local/ns/web/sa/default' });
    * ```
    */
-  async verify(input: ChainInput): Promise<VerifyResult> {
-    const result = await verifyWith(
-      this.store,
-      input,
-      this.#limits,
-      this.#resolve,
-      this.#checkSignature,
-      this.#parseName,
-    );
+  verify(input: ChainInput): Promise<VerifyResult> {
+    // Not an async function: a verification that needed no waiting settles without another turn.
+    try {
+      const result = verifyWith(
+        this.store,
+        input,
+        this.#limits,
+        this.#resolve,
+        this.#checkSignature,
+        this.#parseName,
+      );
+      return result instanceof Promise ? result.then(this.#settle) : Promise.resolve(this.#settle(result));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Remembers the intermediates of a verified path, and passes the result on. */
+  readonly #settle = (result: VerifyResult): VerifyResult => {
     if (result.ok) this.#remember(result.path);
     return result;
-  }
+  };
 
   /**
    * Forgets every remembered intermediate.
