@@ -133,6 +133,22 @@ describe('decodeString', () => {
     }
   });
 
+  it('refuses a non-ASCII octet anywhere in an ASCII string, and a PrintableString character outside its set', () => {
+    for (const length of [5, 40]) {
+      for (let at = 0; at < length; at++) {
+        for (const octet of [0x80, 0xc3, 0xff]) {
+          const v = new Uint8Array(length).fill(0x61);
+          v[at] = octet;
+          expect(() => decodeString(TAG.IA5_STRING, v, 'test', 0)).toThrow(/non-ASCII octet/);
+        }
+        const v = new Uint8Array(length).fill(0x61);
+        v[at] = 0x2a; // '*'
+        expect(() => decodeString(TAG.PRINTABLE_STRING, v, 'test', 0)).toThrow(/invalid PrintableString/);
+        expect(decodeString(TAG.IA5_STRING, v, 'test', 0)).toBe(new TextDecoder().decode(v));
+      }
+    }
+  });
+
   it('still checks the octets of a repeated spelling against its string type', () => {
     const text = 'a name with an @ sign';
     expect(decode(TAG.IA5_STRING, text)).toBe(text);

@@ -201,14 +201,11 @@ function daysSinceEpoch(year: number, month: number, day: number): number {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Octet classes: bit 1 = PrintableString character, bit 2 = ASCII (0x00–0x7f). */
-const PRINTABLE_CHAR = 1;
-const ASCII_CHAR = 2;
-const CHAR_CLASS = (() => {
+/** 1 at the octets of PrintableString's characters. */
+const PRINTABLE = (() => {
   const t = new Uint8Array(256);
-  for (let b = 0; b < 0x80; b++) t[b] = ASCII_CHAR;
   for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 '()+,-./:=?") {
-    t[c.charCodeAt(0)]! |= PRINTABLE_CHAR;
+    t[c.charCodeAt(0)] = 1;
   }
   return t;
 })();
@@ -221,9 +218,16 @@ const SHORT_STRING = 12;
 /** Octets per `String.fromCharCode.apply` call (well under any engine's argument limit). */
 const APPLY_CHUNK = 4096;
 
-/** Whether every octet of `v` has the class `cls`. */
-function allOfClass(v: Uint8Array, cls: number): boolean {
-  for (let i = 0; i < v.length; i++) if ((CHAR_CLASS[v[i]!]! & cls) === 0) return false;
+/** Whether every octet of `v` is ASCII (0x00–0x7f). */
+function isAscii(v: Uint8Array): boolean {
+  let all = 0;
+  for (let i = 0; i < v.length; i++) all |= v[i]!;
+  return all < 0x80;
+}
+
+/** Whether every octet of `v` is a PrintableString character. */
+function isPrintable(v: Uint8Array): boolean {
+  for (let i = 0; i < v.length; i++) if (PRINTABLE[v[i]!] === 0) return false;
   return true;
 }
 
@@ -232,19 +236,19 @@ export function decodeString(tag: number, v: Uint8Array, what: string, at: numbe
   switch (tag) {
     case TAG.UTF8_STRING:
       // ASCII is UTF-8 that decodes octet for octet.
-      if (v.length < SHORT_STRING && allOfClass(v, ASCII_CHAR)) return shortLatin1(v);
+      if (v.length < SHORT_STRING && isAscii(v)) return shortLatin1(v);
       try {
         return utf8.decode(v);
       } catch {
         throw derError(what, at, 'invalid UTF-8');
       }
     case TAG.PRINTABLE_STRING:
-      if (!allOfClass(v, PRINTABLE_CHAR)) throw derError(what, at, 'invalid PrintableString');
+      if (!isPrintable(v)) throw derError(what, at, 'invalid PrintableString');
       return asciiString(v);
     case TAG.IA5_STRING:
     case TAG.VISIBLE_STRING:
     case TAG.NUMERIC_STRING:
-      if (!allOfClass(v, ASCII_CHAR)) throw derError(what, at, 'non-ASCII octet in an ASCII string');
+      if (!isAscii(v)) throw derError(what, at, 'non-ASCII octet in an ASCII string');
       return asciiString(v);
     case TAG.TELETEX_STRING:
       return latin1(v);
