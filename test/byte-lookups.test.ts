@@ -126,6 +126,10 @@ describe('decodeString', () => {
     const name = 'web.emojivoto.serviceaccount.identity.linkerd.cluster.local';
     expect(decode(TAG.PRINTABLE_STRING, name)).toBe(name);
     expect(decode(TAG.IA5_STRING, name)).toBe(name);
+    const long = `${name}/`.repeat(6); // longer than what is remembered
+    expect(decode(TAG.IA5_STRING, long)).toBe(long);
+    expect(decode(TAG.IA5_STRING, name)).toBe(name);
+    expect(decode(TAG.IA5_STRING, long)).toBe(long);
     for (const at of [0, 1, name.length >> 1, name.length - 1]) {
       const other = `${name.slice(0, at)}X${name.slice(at + 1)}`;
       expect(decode(TAG.IA5_STRING, other)).toBe(other);

@@ -278,19 +278,24 @@ function asciiString(v: Uint8Array): string {
   if (v.length < SHORT_STRING) return shortLatin1(v);
   // A certificate often spells a name twice (subject commonName and dNSName SAN): the second time, the
   // string just made is taken again instead of decoding the same octets anew.
-  if (v.length !== lastAscii.length || !spells(v, lastAscii)) {
-    // For ASCII, UTF-8 decoding is the identity and the decoder is the fastest long-string path.
-    lastAscii = utf8.decode(v);
+  if (v.length === lastAscii.length && sameAsLast(v)) return lastAscii;
+  // For ASCII, UTF-8 decoding is the identity and the decoder is the fastest long-string path.
+  const s = utf8.decode(v);
+  if (v.length <= lastOctets.length) {
+    lastOctets.set(v);
+    lastAscii = s;
   }
-  return lastAscii;
+  return s;
 }
 
-/** The last string {@link asciiString} decoded natively. */
+/** The last string {@link asciiString} decoded natively, if short enough to remember... */
 let lastAscii = '';
+/** ...and a copy of its octets. */
+const lastOctets = new Uint8Array(256);
 
-/** Whether the octets `v` are the character codes of `s`, which has the same length. */
-function spells(v: Uint8Array, s: string): boolean {
-  for (let i = 0; i < v.length; i++) if (v[i] !== s.charCodeAt(i)) return false;
+/** Whether `v`, as long as {@link lastAscii}, holds its octets. */
+function sameAsLast(v: Uint8Array): boolean {
+  for (let i = 0; i < v.length; i++) if (v[i] !== lastOctets[i]) return false;
   return true;
 }
 
