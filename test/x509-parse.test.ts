@@ -429,25 +429,35 @@ describe('our minted certificates through pkijs and asn1js', () => {
   });
 });
 
+/** A self-signed certificate for `commonName` carrying exactly `extensions`, its key drawn from `seed`. */
+async function selfSignedWith(
+  seed: string,
+  commonName: string,
+  extensions: Uint8Array[],
+): Promise<Uint8Array> {
+  const key = await generateKeyPair({ random: seededRandom(seed) });
+  const name = encodeCommonNameOnly(commonName);
+  return signCertificateDer(
+    {
+      serial: Uint8Array.of(1),
+      issuer: name,
+      subject: name,
+      notBefore: NOW.getTime(),
+      notAfter: NOW.getTime() + 86_400_000,
+      spki: key.publicKey.spki,
+      extensions,
+    },
+    key,
+    { random: seededRandom(seed) },
+  );
+}
+
 describe('subjectAltName GeneralName forms', () => {
   /** A leaf whose SAN is exactly `entries` (each a full GeneralName TLV). */
-  async function leafWithSan(...entries: Uint8Array[]): Promise<Uint8Array> {
-    const key = await generateKeyPair({ random: seededRandom('san-forms') });
-    const name = encodeCommonNameOnly('san.example');
-    return signCertificateDer(
-      {
-        serial: Uint8Array.of(1),
-        issuer: name,
-        subject: name,
-        notBefore: NOW.getTime(),
-        notAfter: NOW.getTime() + 86_400_000,
-        spki: key.publicKey.spki,
-        extensions: [encodeExtension(OID.subjectAltName, false, sequence(...entries))],
-      },
-      key,
-      { random: seededRandom('san-forms') },
-    );
-  }
+  const leafWithSan = (...entries: Uint8Array[]) =>
+    selfSignedWith('san-forms', 'san.example', [
+      encodeExtension(OID.subjectAltName, false, sequence(...entries)),
+    ]);
   const dns = tlv(0x82, new TextEncoder().encode('ok.example'));
   const text = new TextEncoder().encode('http://test.localhost');
 
@@ -490,22 +500,7 @@ describe('subjectAltName GeneralName forms', () => {
 
 describe('malformed extension fields', () => {
   it('name the extension in the error: a non-DER critical flag, a missing extnValue', async () => {
-    const key = await generateKeyPair({ random: seededRandom('bad-ext') });
-    const name = encodeCommonNameOnly('bad-ext.example');
-    const withExtension = (ext: Uint8Array) =>
-      signCertificateDer(
-        {
-          serial: Uint8Array.of(1),
-          issuer: name,
-          subject: name,
-          notBefore: NOW.getTime(),
-          notAfter: NOW.getTime() + 86_400_000,
-          spki: key.publicKey.spki,
-          extensions: [ext],
-        },
-        key,
-        { random: seededRandom('bad-ext') },
-      );
+    const withExtension = (ext: Uint8Array) => selfSignedWith('bad-ext', 'bad-ext.example', [ext]);
     const basicConstraints = oid(OID.basicConstraints);
     const value = tlv(0x04, sequence());
     const cases: [Uint8Array, RegExp][] = [
