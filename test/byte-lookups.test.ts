@@ -54,8 +54,7 @@ describe('sameBytes', () => {
         const b = new Uint8Array(length + 8).subarray(offsetB, offsetB + length);
         b.set(a);
         expect(sameBytes(a, b)).toBe(true);
-        for (const at of [0, length >> 1, length - 1]) {
-          if (length === 0) continue;
+        for (let at = 0; at < length; at++) {
           b[at]! ^= 0x80;
           expect(sameBytes(a, b)).toBe(false);
           b[at]! ^= 0x80;
