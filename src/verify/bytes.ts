@@ -21,7 +21,7 @@ export class ByteIndex<T> {
   add(key: Uint8Array, value: T): void {
     const h = hashBytes(key);
     const bucket = this.#buckets.get(h);
-    const entry = bucket?.find((e) => sameBytes(e.key, key));
+    const entry = bucket && entryFor(bucket, key);
     if (entry) entry.values.push(value);
     else if (bucket) bucket.push({ key, values: [value] });
     else this.#buckets.set(h, [{ key, values: [value] }]);
@@ -30,13 +30,17 @@ export class ByteIndex<T> {
   /** The values filed under exactly `key`, in the order they were added. */
   get(key: Uint8Array): readonly T[] {
     const bucket = this.#buckets.get(hashBytes(key));
-    if (bucket === undefined) return NONE;
-    for (const e of bucket) if (sameBytes(e.key, key)) return e.values;
-    return NONE;
+    return (bucket && entryFor(bucket, key)?.values) ?? NONE;
   }
 
   /** Whether nothing is filed. */
   get empty(): boolean {
     return this.#buckets.size === 0;
   }
+}
+
+/** The entry of `bucket` whose key holds exactly the bytes of `key`. */
+function entryFor<T>(bucket: readonly Entry<T>[], key: Uint8Array): Entry<T> | undefined {
+  for (const e of bucket) if (sameBytes(e.key, key)) return e;
+  return undefined;
 }
