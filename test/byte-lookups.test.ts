@@ -152,6 +152,27 @@ describe('decodeString', () => {
     }
   });
 
+  it('decodes UTF8String text of any length, ASCII or not, and shares a repeated spelling across types', () => {
+    const name = 'identity.linkerd.cluster.local';
+    for (const text of [
+      'a',
+      'short name',
+      name,
+      'x'.repeat(5000),
+      'Zürich',
+      `${name} ✓ 🚀`,
+      'é'.repeat(3000),
+    ]) {
+      expect(decode(TAG.UTF8_STRING, text)).toBe(text);
+    }
+    expect(decode(TAG.UTF8_STRING, name)).toBe(name);
+    expect(decode(TAG.IA5_STRING, name)).toBe(name);
+    expect(decode(TAG.UTF8_STRING, `${name.slice(0, -1)}L`)).toBe(`${name.slice(0, -1)}L`);
+    for (const bad of [[0xc3], [0x61, 0xe2, 0x82], [0xff, 0x61], [0xed, 0xa0, 0x80]]) {
+      expect(() => decodeString(TAG.UTF8_STRING, new Uint8Array(bad), 'test', 0)).toThrow(/invalid UTF-8/);
+    }
+  });
+
   it('still checks the octets of a repeated spelling against its string type', () => {
     const text = 'a name with an @ sign';
     expect(decode(TAG.IA5_STRING, text)).toBe(text);

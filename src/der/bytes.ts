@@ -42,22 +42,16 @@ export function hashBytes(bytes: Uint8Array, start = 0, end = bytes.length): num
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** From this length on, arrays are compared eight bytes at a time. */
-const WORDWISE = 64;
-
 /** Whether two byte arrays hold the same bytes. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   const n = a.length;
   if (n !== b.length) return false;
   let i = 0;
-  if (n >= WORDWISE) {
-    // Three times faster on a certificate than byte by byte, at any alignment (a Buffer slice often
-    // starts off a word boundary): DataView reads compile to plain loads.
-    const da = new DataView(a.buffer, a.byteOffset, n);
-    const db = new DataView(b.buffer, b.byteOffset, n);
-    for (const end = n - 7; i < end; i += 8) {
-      if (da.getUint32(i) !== db.getUint32(i) || da.getUint32(i + 4) !== db.getUint32(i + 4)) return false;
-    }
+  // Four octets a step, their differences OR-ed together. No views are made: on the verification path,
+  // making even a DataView costs more than the comparison.
+  for (const end = n - 3; i < end; i += 4) {
+    if ((a[i]! ^ b[i]!) | (a[i + 1]! ^ b[i + 1]!) | (a[i + 2]! ^ b[i + 2]!) | (a[i + 3]! ^ b[i + 3]!))
+      return false;
   }
   for (; i < n; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -213,7 +213,7 @@ const PRINTABLE = (() => {
 /** One-character strings for every octet, so short strings are joined without conversions. */
 const CHARS: readonly string[] = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b));
 
-/** Below this length, joining characters beats a native decoding call. */
+/** Below this length, joining one-character strings beats `String.fromCharCode.apply`. */
 const SHORT_STRING = 12;
 /** Octets per `String.fromCharCode.apply` call (well under any engine's argument limit). */
 const APPLY_CHUNK = 4096;
@@ -235,8 +235,8 @@ function isPrintable(v: Uint8Array): boolean {
 export function decodeString(tag: number, v: Uint8Array, what: string, at: number): string {
   switch (tag) {
     case TAG.UTF8_STRING:
-      // ASCII is UTF-8 that decodes octet for octet.
-      if (v.length < SHORT_STRING && isAscii(v)) return shortLatin1(v);
+      // ASCII is UTF-8 that decodes octet for octet, and it spares a call into the native decoder.
+      if (isAscii(v)) return asciiString(v);
       try {
         return utf8.decode(v);
       } catch {
@@ -279,8 +279,7 @@ function asciiString(v: Uint8Array): string {
   // A certificate often spells a name twice (subject commonName and dNSName SAN): the second time, the
   // string just made is taken again instead of decoding the same octets anew.
   if (v.length === lastAscii.length && sameAsLast(v)) return lastAscii;
-  // For ASCII, UTF-8 decoding is the identity and the decoder is the fastest long-string path.
-  const s = utf8.decode(v);
+  const s = charCodes(v);
   if (v.length <= lastOctets.length) {
     lastOctets.set(v);
     lastAscii = s;
@@ -288,7 +287,7 @@ function asciiString(v: Uint8Array): string {
   return s;
 }
 
-/** The last string {@link asciiString} decoded natively, if short enough to remember... */
+/** The last string {@link asciiString} built from character codes, if short enough to remember... */
 let lastAscii = '';
 /** ...and a copy of its octets. */
 const lastOctets = new Uint8Array(256);

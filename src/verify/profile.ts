@@ -22,12 +22,15 @@ const PROCESSED: ReadonlySet<string> = new Set([
   OID.nameConstraints,
 ]);
 
-/** Extensions RFC 5280 requires to be non-critical. */
-const NEVER_CRITICAL: Readonly<Record<string, string>> = {
-  [OID.authorityKeyIdentifier]: 'authorityKeyIdentifier',
-  [OID.subjectKeyIdentifier]: 'subjectKeyIdentifier',
-  [OID.authorityInfoAccess]: 'authorityInfoAccess',
-};
+/**
+ * Extensions RFC 5280 requires to be non-critical. A Map: a parsed OID used as an object key would be
+ * looked up in the engine's string table on every call.
+ */
+const NEVER_CRITICAL: ReadonlyMap<string, string> = new Map([
+  [OID.authorityKeyIdentifier, 'authorityKeyIdentifier'],
+  [OID.subjectKeyIdentifier, 'subjectKeyIdentifier'],
+  [OID.authorityInfoAccess, 'authorityInfoAccess'],
+]);
 
 type Check = (cert: Certificate) => Problem | undefined;
 
@@ -111,7 +114,7 @@ export function uncachedIssuedProblem(cert: Certificate): Problem | undefined {
 }
 
 function extensionProblem(ext: Extension): Problem | undefined {
-  const neverCritical = NEVER_CRITICAL[ext.oid];
+  const neverCritical = NEVER_CRITICAL.get(ext.oid);
   if (neverCritical !== undefined) {
     if (ext.critical) return problem('PROFILE_VIOLATION', `${neverCritical} must not be critical`);
     return ext.oid === OID.authorityInfoAccess ? authorityInfoAccessProblem(ext) : undefined;
