@@ -41,8 +41,8 @@ describe('toHex', () => {
 
 describe('sameBytes', () => {
   it('finds a difference at any position, aligned or not, word-wise or byte-wise', () => {
-    const buffer = new Uint8Array(300).map((_, i) => (i * 31) & 0xff);
-    for (const length of [0, 1, 63, 64, 65, 130]) {
+    const buffer = new Uint8Array(800).map((_, i) => (i * 31) & 0xff);
+    for (const length of [0, 1, 63, 64, 65, 127, 128, 130, 131, 600]) {
       for (const [offsetA, offsetB] of [
         [0, 0],
         [4, 8],
@@ -63,6 +63,7 @@ describe('sameBytes', () => {
     }
     expect(sameBytes(new Uint8Array(64), new Uint8Array(65).subarray(0, 64))).toBe(true);
     expect(sameBytes(new Uint8Array(64), new Uint8Array(65))).toBe(false);
+    expect(sameBytes(new Uint8Array(128), new Uint8Array(129).subarray(0, 128))).toBe(true);
   });
 });
 

@@ -42,13 +42,23 @@ export function hashBytes(bytes: Uint8Array, start = 0, end = bytes.length): num
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** From this length on, arrays that both start on a 4-byte boundary are compared a word at a time. */
+const WORDWISE = 128;
+
 /** Whether two byte arrays hold the same bytes. */
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   const n = a.length;
   if (n !== b.length) return false;
   let i = 0;
-  // Four octets a step, their differences OR-ed together. No views are made: on the verification path,
-  // making even a DataView costs more than the comparison.
+  if (n >= WORDWISE && (a.byteOffset & 3) === 0 && (b.byteOffset & 3) === 0) {
+    // Whole certificates: 32-bit words through two views, three times fewer instructions than octets.
+    const wa = new Int32Array(a.buffer, a.byteOffset, n >> 2);
+    const wb = new Int32Array(b.buffer, b.byteOffset, n >> 2);
+    for (let w = 0; w < wa.length; w++) if (wa[w] !== wb[w]) return false;
+    i = n & ~3;
+  }
+  // Four octets a step, their differences OR-ed together. No DataView: it is made in native code, which
+  // costs the verification path more than the comparison.
   for (const end = n - 3; i < end; i += 4) {
     if ((a[i]! ^ b[i]!) | (a[i + 1]! ^ b[i + 1]!) | (a[i + 2]! ^ b[i + 2]!) | (a[i + 3]! ^ b[i + 3]!))
       return false;
