@@ -19,6 +19,16 @@ function median(xs) {
   return s[s.length >> 1];
 }
 
+/** `backend` with every signature check answering "valid" at once: verification's JavaScript alone. */
+export function verifyStub(backend) {
+  return {
+    ...backend,
+    name: 'stub',
+    verify: async () => true,
+    verifySync: backend.verifySync && (() => true),
+  };
+}
+
 /** The cases, as functions of nothing, built from the benchmark's own cases (bench/cases.mjs). */
 async function cases(L) {
   const pki = await makePki(L);
@@ -28,13 +38,7 @@ async function cases(L) {
   );
   const real = L.cryptoBackend();
   const someSignature = await real.signP256({ pkcs8: pki.issuer.key.exportPkcs8() }, new Uint8Array(1));
-  const stub = {
-    ...real,
-    name: 'stub',
-    verify: async () => true,
-    verifySync: real.verifySync && (() => true),
-    signP256: async () => someSignature,
-  };
+  const stub = { ...verifyStub(real), signP256: async () => someSignature };
   /** `fn` with the crypto backend stubbed: the library's JavaScript alone. */
   const stubbed = (fn) => async () => {
     L.setCryptoBackend(stub);

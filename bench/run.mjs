@@ -8,6 +8,7 @@
 //   node bench/run.mjs --entry dist/index.js   # the WebCrypto build instead
 //   node bench/run.mjs --scaling        # cost growth and memory (bench/scaling.mjs)
 //   node bench/run.mjs --decompose      # JavaScript vs crypto time in the hot paths (bench/decompose.mjs)
+//   node bench/run.mjs --footprint      # per-call instructions and cache misses under cachegrind (bench/footprint.mjs)
 //
 // Throughput is the best of the interleaved rounds (the least disturbed: the machine may be shared);
 // the median round is printed too. Latency percentiles are over every timed call.
@@ -39,10 +40,11 @@ function parseArgs(argv) {
     else if (a === '--entry') opts.entry = resolve(value());
     else if (a === '--scaling') opts.scaling = true;
     else if (a === '--decompose') opts.decompose = true;
+    else if (a === '--footprint') opts.footprint = true;
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node bench/run.mjs [--json file] [--filter regex] [--rounds n] [--slice ms] [--warmup ms] [--entry file] [--scaling] [--decompose]',
+        'usage: node bench/run.mjs [--json file] [--filter regex] [--rounds n] [--slice ms] [--warmup ms] [--entry file] [--scaling] [--decompose] [--footprint]',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -84,6 +86,11 @@ async function main() {
   if (opts.decompose) {
     const { runDecompose } = await import('./decompose.mjs');
     await runDecompose(opts);
+    return;
+  }
+  if (opts.footprint) {
+    const { runFootprint } = await import('./footprint.mjs');
+    await runFootprint(opts);
     return;
   }
   const L = await import(pathToFileURL(opts.entry).href);
