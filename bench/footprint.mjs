@@ -1,8 +1,9 @@
 // Per-call counts of the verification hot path under valgrind's cachegrind: instructions, L1
 // instruction-cache misses, last-level misses and mispredicted branches, for the floor, the warm
 // verification and its JavaScript alone. Wall-clock figures on a shared machine move by several percent
-// from run to run; these do not (V8 runs with --predictable and fixed seeds, the fixtures are fixed), so
-// they tell whether a change makes the JavaScript smaller or lighter on the caches the crypto needs.
+// from run to run; these do not (V8 runs with --predictable and fixed seeds, both runs of a case share
+// one set of fixtures), so they tell whether a change makes the JavaScript smaller or lighter on the
+// caches the crypto needs.
 //
 //   node bench/run.mjs --footprint [--entry dist/node.js]     (needs valgrind; a few minutes)
 //
