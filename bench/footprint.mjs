@@ -24,7 +24,9 @@ const CALLS = 1000;
 const WARMUP = 4000;
 const V8_FLAGS = ['--predictable', '--hash-seed=1', '--random-seed=1'];
 const CACHES = ['--I1=32768,8,64', '--D1=32768,8,64', '--LL=524288,8,64'];
-const NAMES = ['floor-verify', 'verify-chain', 'verify-chain, crypto stubbed', 'parse-cert'];
+/** The suffix of a case run with the signature checks stubbed. */
+const STUBBED = ', crypto stubbed';
+const NAMES = ['floor-verify', 'verify-chain', `verify-chain${STUBBED}`, 'parse-cert'];
 
 /** The fixtures the child processes share, as JSON: what the verification cases read of `makePki`'s PKI. */
 function fixtureJson(pki) {
@@ -46,9 +48,9 @@ function caseFrom(L, name, json) {
     issuer: { der: issuerDer, certificate: L.parseCertificate(issuerDer) },
     leaves: fixtures.leaves.map((l) => ({ der: bytes(l.der), identity: l.identity })),
   };
-  const stubbed = name.endsWith(', crypto stubbed');
+  const stubbed = name.endsWith(STUBBED);
   if (stubbed) L.setCryptoBackend(verifyStub(L.cryptoBackend()));
-  const benchName = stubbed ? name.slice(0, -', crypto stubbed'.length) : name;
+  const benchName = stubbed ? name.slice(0, -STUBBED.length) : name;
   return CASES.find((c) => c.name === benchName).setup({ L, pki });
 }
 
