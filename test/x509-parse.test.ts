@@ -341,6 +341,19 @@ describe('our minted certificates through pkijs and asn1js', () => {
     ];
   });
 
+  it('parse to plain data: structuredClone (a worker’s postMessage) and a spread keep every field', () => {
+    for (const { name, der } of minted) {
+      const cert = parseCertificate(der);
+      expect(Object.getPrototypeOf(cert), name).toBe(Object.prototype);
+      const clone = structuredClone(cert);
+      expect(Object.keys(clone), name).toEqual(Object.keys(cert));
+      expect(clone, name).toEqual(cert);
+      expect({ ...cert }, name).toEqual(cert);
+      expect(clone.notAfter.getTime(), name).toBe(cert.notAfter.getTime());
+      expect(clone.subjectAltNames, name).toEqual(cert.subjectAltNames);
+    }
+  });
+
   it('asn1js reads each as one DER value and re-encodes it byte for byte', () => {
     for (const { name, der } of minted) {
       const parsed = asn1js.fromBER(der);
