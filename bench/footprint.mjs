@@ -6,10 +6,13 @@
 // caches the crypto needs.
 //
 //   node bench/run.mjs --footprint [--entry dist/node.js]     (needs valgrind; a few minutes)
+//   node bench/run.mjs --footprint --last-level 768           (a 768 KiB last level instead)
 //
 // Each case runs twice in a child process, CALLS and 3 × CALLS calls after the same warm-up; the
 // difference divided by 2 × CALLS is the cost of one call, start-up and warm-up cancelling out. The
 // simulated caches are this machine's: L1i and L1d 32 KB 8-way, last level 512 KB (one core's L2).
+// `--last-level` simulates another last-level size: the size at which a case's misses fall away is
+// the working set it needs between two calls.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +26,21 @@ import { makePki } from './fixtures.mjs';
 const CALLS = 1000;
 const WARMUP = 4000;
 const V8_FLAGS = ['--predictable', '--hash-seed=1', '--random-seed=1'];
-const CACHES = ['--I1=32768,8,64', '--D1=32768,8,64', '--LL=524288,8,64'];
+/** This machine's L2, per core. */
+const LAST_LEVEL_KIB = 512;
+
+/** cachegrind's cache options, with a last level of `kib` KiB (8 to 16 ways, so that sets are a power of two). */
+function cacheOptions(kib) {
+  const lines = (kib * 1024) / 64;
+  const ways = [8, 10, 12, 14, 16].find((w) => Number.isInteger(lines / w) && isPowerOfTwo(lines / w));
+  if (ways === undefined)
+    throw new Error(`--last-level ${kib}: no 8- to 16-way layout with a power-of-two set count`);
+  return ['--I1=32768,8,64', '--D1=32768,8,64', `--LL=${kib * 1024},${ways},64`];
+}
+
+function isPowerOfTwo(n) {
+  return n >= 1 && (n & (n - 1)) === 0;
+}
 /** The suffix of a case run with the signature checks stubbed. */
 const STUBBED = ', crypto stubbed';
 const NAMES = ['floor-verify', 'verify-chain', `verify-chain${STUBBED}`, 'parse-cert'];
@@ -65,13 +82,13 @@ async function child([entry, name, fixtures, calls]) {
 }
 
 /** Runs the case with `calls` calls under cachegrind; resolves to its event totals. */
-function countEvents(entry, name, fixtures, calls, dir) {
+function countEvents(entry, name, fixtures, calls, dir, caches) {
   const out = join(dir, `cachegrind.${name.replace(/\W+/g, '-')}.${calls}`);
   const args = [
     '--tool=cachegrind',
     '--cache-sim=yes',
     '--branch-sim=yes',
-    ...CACHES,
+    ...caches,
     `--cachegrind-out-file=${out}`,
     process.execPath,
     ...V8_FLAGS,
@@ -104,10 +121,10 @@ function countEvents(entry, name, fixtures, calls, dir) {
 }
 
 /** Per-call counts of the case: the difference between a long and a short run. */
-async function perCall(entry, name, fixtures, dir) {
+async function perCall(entry, name, fixtures, dir, caches) {
   const [short, long] = await Promise.all([
-    countEvents(entry, name, fixtures, CALLS, dir),
-    countEvents(entry, name, fixtures, 3 * CALLS, dir),
+    countEvents(entry, name, fixtures, CALLS, dir, caches),
+    countEvents(entry, name, fixtures, 3 * CALLS, dir, caches),
   ]);
   const per = (e) => (long[e] - short[e]) / (2 * CALLS);
   return {
@@ -125,31 +142,31 @@ export async function runFootprint(opts) {
     process.exitCode = 2;
     return;
   }
+  const lastLevel = opts.lastLevel ?? LAST_LEVEL_KIB;
+  const caches = cacheOptions(lastLevel);
   const L = await import(pathToFileURL(opts.entry).href);
   const dir = mkdtempSync(join(tmpdir(), 'l5d-pki-footprint-'));
   try {
     const fixtures = join(dir, 'fixtures.json');
     writeFileSync(fixtures, fixtureJson(await makePki(L)));
     const rows = new Map();
-    for (const name of NAMES) rows.set(name, await perCall(opts.entry, name, fixtures, dir));
+    for (const name of NAMES) rows.set(name, await perCall(opts.entry, name, fixtures, dir, caches));
     const floor = rows.get('floor-verify');
     const warm = rows.get('verify-chain');
     rows.set(
       'verify-chain − floor-verify',
       Object.fromEntries(Object.keys(warm).map((k) => [k, warm[k] - floor[k]])),
     );
-    print(rows, version.stdout.trim());
+    print(rows, `${version.stdout.trim()} cachegrind (last level ${lastLevel} KiB)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function print(rows, valgrind) {
+function print(rows, tool) {
   const fmt = (n) => Math.round(n).toLocaleString('en-US').padStart(12);
   const width = Math.max(...[...rows.keys()].map((n) => n.length));
-  console.log(
-    `l5d-pki footprint — ${valgrind} cachegrind, node ${process.version} ${V8_FLAGS.join(' ')}; per call`,
-  );
+  console.log(`l5d-pki footprint — ${tool}, node ${process.version} ${V8_FLAGS.join(' ')}; per call`);
   console.log(
     `${'case'.padEnd(width)}  ${'instructions'.padStart(12)}  ${'L1i misses'.padStart(12)}  ${'LL misses'.padStart(12)}  ${'mispredicted'.padStart(12)}`,
   );

@@ -9,6 +9,7 @@
 //   node bench/run.mjs --scaling        # cost growth and memory (bench/scaling.mjs)
 //   node bench/run.mjs --decompose      # JavaScript vs crypto time in the hot paths (bench/decompose.mjs)
 //   node bench/run.mjs --footprint      # per-call instructions and cache misses under cachegrind (bench/footprint.mjs)
+//   node bench/run.mjs --footprint --last-level 768   # the same with a 768 KiB last-level cache
 //
 // Throughput is the best of the interleaved rounds (the least disturbed: the machine may be shared);
 // the median round is printed too. Latency percentiles are over every timed call.
@@ -41,10 +42,11 @@ function parseArgs(argv) {
     else if (a === '--scaling') opts.scaling = true;
     else if (a === '--decompose') opts.decompose = true;
     else if (a === '--footprint') opts.footprint = true;
+    else if (a === '--last-level') opts.lastLevel = Number(value());
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node bench/run.mjs [--json file] [--filter regex] [--rounds n] [--slice ms] [--warmup ms] [--entry file] [--scaling] [--decompose] [--footprint]',
+        'usage: node bench/run.mjs [--json file] [--filter regex] [--rounds n] [--slice ms] [--warmup ms] [--entry file] [--scaling] [--decompose] [--footprint [--last-level KiB]]',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
