@@ -41,6 +41,7 @@ function cacheOptions(kib) {
 function isPowerOfTwo(n) {
   return n >= 1 && (n & (n - 1)) === 0;
 }
+
 /** The suffix of a case run with the signature checks stubbed. */
 const STUBBED = ', crypto stubbed';
 const NAMES = ['floor-verify', 'verify-chain', `verify-chain${STUBBED}`, 'parse-cert'];
