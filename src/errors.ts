@@ -67,7 +67,8 @@ export class PkiError extends Error {
   readonly code: PkiErrorCode;
 
   constructor(code: PkiErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // String() rather than the implicit conversion, which throws a TypeError for a Symbol.
+    super(typeof message === 'string' ? message : String(message), options);
     this.name = 'PkiError';
     this.code = code;
   }

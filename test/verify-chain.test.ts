@@ -190,28 +190,39 @@ describe('verifyChain: path building', () => {
 
 describe('verifyChain: issuer rules', () => {
   const anchor = root();
-  async function viaIssuer(spec: Parameters<typeof intermediate>[2], leafSpec = {}) {
+  async function viaIssuer(
+    spec: Parameters<typeof intermediate>[2],
+    leafSpec = {},
+    profile: 'linkerd' | 'strict' = 'linkerd',
+  ) {
     const issuer = intermediate(anchor, 'Issuer', spec);
     return failureOf(
       await verify({
         leaf: leaf(issuer, 'a.example.com', leafSpec).pem,
         intermediates: [issuer.pem],
         bundle: anchor.pem,
+        profile,
       }),
     );
   }
+  /** {@link viaIssuer} under the strict profile. */
+  const strictly = (spec: Parameters<typeof intermediate>[2], leafSpec = {}) =>
+    viaIssuer(spec, leafSpec, 'strict');
 
-  it('needs a CA with critical basicConstraints, keyCertSign and a subjectKeyIdentifier', async () => {
+  it('needs a CA with keyCertSign; the strict profile also critical basicConstraints, a keyUsage and a subjectKeyIdentifier', async () => {
     expect(await viaIssuer({})).toBe('ok');
     expect(await viaIssuer({ ca: false, keyUsage: KeyUsage.digitalSignature })).toEqual(['NOT_A_CA', 1]);
     expect(await viaIssuer({ keyUsage: KeyUsage.cRLSign })).toEqual(['KEY_USAGE', 1]);
-    expect(await viaIssuer({ keyUsage: null })).toEqual(['KEY_USAGE', 1]);
-    expect(await viaIssuer({ omitSki: true })).toEqual(['PROFILE_VIOLATION', 1]);
-    expect(await viaIssuer({ omitAki: true })).toEqual(['PROFILE_VIOLATION', 1]);
+    expect(await viaIssuer({ keyUsage: null })).toBe('ok');
+    expect(await strictly({ keyUsage: null })).toEqual(['KEY_USAGE', 1]);
+    expect(await viaIssuer({ omitSki: true })).toBe('ok');
+    expect(await strictly({ omitSki: true })).toEqual(['PROFILE_VIOLATION', 1]);
+    expect(await viaIssuer({ omitAki: true })).toBe('ok');
+    expect(await strictly({ omitAki: true })).toEqual(['PROFILE_VIOLATION', 1]);
     const nonCriticalBc = extension(OID.basicConstraints, false, new Uint8Array([0x30, 3, 1, 1, 0xff]));
-    expect(
-      await viaIssuer({ ca: false, keyUsage: KeyUsage.keyCertSign, extensions: [nonCriticalBc] }),
-    ).toEqual(['NOT_A_CA', 1]);
+    const nonCritical = { ca: false, keyUsage: KeyUsage.keyCertSign, extensions: [nonCriticalBc] };
+    expect(await viaIssuer(nonCritical)).toBe('ok');
+    expect(await strictly(nonCritical)).toEqual(['NOT_A_CA', 1]);
   });
 
   it('refuses unknown critical extensions on the path, and not elsewhere', async () => {
@@ -282,22 +293,29 @@ describe('verifyChain: issuer rules', () => {
     expect(await run({}, 'client', anyCa)).toBe('ok');
   });
 
-  it('refuses a leaf that claims to be a signer without being a CA, and name constraints outside CAs', async () => {
-    expect(await viaIssuer({}, { keyUsage: KeyUsage.keyCertSign })).toEqual(['KEY_USAGE', 0]);
-    expect(await viaIssuer({}, { permitted: [gn.dns('example.com')] })).toEqual(['PROFILE_VIOLATION', 0]);
+  it('strict profile: refuses a leaf that claims to be a signer without being a CA, and name constraints outside CAs', async () => {
+    expect(await strictly({}, { keyUsage: KeyUsage.keyCertSign })).toEqual(['KEY_USAGE', 0]);
+    expect(await strictly({}, { permitted: [gn.dns('example.com')] })).toEqual(['PROFILE_VIOLATION', 0]);
+    expect(await viaIssuer({}, { keyUsage: KeyUsage.keyCertSign })).toBe('ok');
+    expect(await viaIssuer({}, { permitted: [gn.dns('example.com')] })).toBe('ok');
   });
 
-  it('checks the serial numbers of issued certificates', async () => {
-    expect(await viaIssuer({}, { serial: new Uint8Array([0]) })).toEqual(['PROFILE_VIOLATION', 0]);
+  it('checks the serial numbers of issued certificates (zero and long ones under the strict profile)', async () => {
+    expect(await strictly({}, { serial: new Uint8Array([0]) })).toEqual(['PROFILE_VIOLATION', 0]);
+    expect(await viaIssuer({}, { serial: new Uint8Array([0]) })).toBe('ok');
     expect(await viaIssuer({}, { serial: new Uint8Array([0xff]) })).toEqual(['PROFILE_VIOLATION', 0]);
-    expect(await viaIssuer({}, { serial: new Uint8Array(21).fill(1) })).toEqual(['PROFILE_VIOLATION', 0]);
-    expect(await viaIssuer({}, { serial: Uint8Array.from([0, 0x80, ...new Array(19).fill(1)]) })).toBe('ok');
+    expect(await strictly({}, { serial: new Uint8Array([0xff]) })).toEqual(['PROFILE_VIOLATION', 0]);
+    expect(await strictly({}, { serial: new Uint8Array(21).fill(1) })).toEqual(['PROFILE_VIOLATION', 0]);
+    expect(await viaIssuer({}, { serial: new Uint8Array(21).fill(1) })).toBe('ok');
+    expect(await strictly({}, { serial: Uint8Array.from([0, 0x80, ...new Array(19).fill(1)]) })).toBe('ok');
   });
 
-  it('wants subjectAltName critical exactly when the subject is empty', async () => {
-    expect(await viaIssuer({}, { subject: new Uint8Array([0x30, 0]), sanCritical: true })).toBe('ok');
-    expect(await viaIssuer({}, { subject: new Uint8Array([0x30, 0]) })).toEqual(['PROFILE_VIOLATION', 0]);
-    expect(await viaIssuer({}, { sanCritical: true })).toEqual(['PROFILE_VIOLATION', 0]);
+  it('strict profile: wants subjectAltName critical exactly when the subject is empty', async () => {
+    expect(await strictly({}, { subject: new Uint8Array([0x30, 0]), sanCritical: true })).toBe('ok');
+    expect(await strictly({}, { subject: new Uint8Array([0x30, 0]) })).toEqual(['PROFILE_VIOLATION', 0]);
+    expect(await strictly({}, { sanCritical: true })).toEqual(['PROFILE_VIOLATION', 0]);
+    expect(await viaIssuer({}, { subject: new Uint8Array([0x30, 0]) })).toBe('ok');
+    expect(await viaIssuer({}, { sanCritical: true })).toBe('ok');
   });
 });
 

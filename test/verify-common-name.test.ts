@@ -4,13 +4,26 @@ import { AT, gn, leaf, root } from './verify-certs';
 
 const anchor = root();
 
-async function serverCode(cn: string, san: Uint8Array, name: string): Promise<string> {
+/** The verdict under the strict profile, which holds these rules (the default one reads no commonName). */
+async function serverCode(
+  cn: string,
+  san: Uint8Array,
+  name: string,
+  profile: 'linkerd' | 'strict' = 'strict',
+): Promise<string> {
   const cert = leaf(anchor, 'unused.example', { cn, san: [san] });
-  const result = await verifyChain({ leaf: cert.der, bundle: [anchor.der], at: AT, usage: 'server', name });
+  const result = await verifyChain({
+    leaf: cert.der,
+    bundle: [anchor.der],
+    at: AT,
+    usage: 'server',
+    name,
+    profile,
+  });
   return result.ok ? 'OK' : result.code;
 }
 
-describe('server commonName encoding (CA/Browser Forum BR 7.1.4.3)', () => {
+describe('server commonName encoding (CA/Browser Forum BR 7.1.4.3, strict profile)', () => {
   it.each([
     ['0xC0A80101', [192, 168, 1, 1], '192.168.1.1'],
     ['192.168.001.001', [192, 168, 1, 1], '192.168.1.1'],
@@ -44,7 +57,18 @@ describe('server commonName encoding (CA/Browser Forum BR 7.1.4.3)', () => {
 
   it('applies to server validation only', async () => {
     const cert = leaf(anchor, 'unused.example', { cn: 'Example.COM', san: [gn.dns('example.com')] });
-    const result = await verifyChain({ leaf: cert.der, bundle: [anchor.der], at: AT, usage: 'client' });
+    const result = await verifyChain({
+      leaf: cert.der,
+      bundle: [anchor.der],
+      at: AT,
+      usage: 'client',
+      profile: 'strict',
+    });
     expect(result.ok).toBe(true);
+  });
+
+  it('is not part of the default profile (Go and rustls-webpki do not read the commonName)', async () => {
+    expect(await serverCode('192.168.001.001', gn.ip([192, 168, 1, 1]), '192.168.1.1', 'linkerd')).toBe('OK');
+    expect(await serverCode('Example.COM', gn.dns('example.com'), 'example.com', 'linkerd')).toBe('OK');
   });
 });

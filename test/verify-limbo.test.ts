@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../scripts/conformance';
-import { type LimboReport, runLimbo } from '../scripts/conformance/limbo';
+import { LIMBO_POLICY, type LimboReport, runLimbo } from '../scripts/conformance/limbo';
 import { hasShared, sharedPath, sharedSuite } from './helpers/fixtures';
-import { leaf, root } from './verify-certs';
+import { intermediate, leaf, root } from './verify-certs';
 
 /** The cases that contradict others of the suite, listed with the reason in the runner's expected-failures file. */
 const expectedFailures = Object.keys(
@@ -93,7 +93,7 @@ describe('limbo runner', () => {
       { ...base, id: 'webpki::x', conflicts_with: ['rfc5280::x'], expected_result: 'FAILURE' },
       { ...base, id: 'rfc5280::x', conflicts_with: ['webpki::x'] },
     );
-    expect(await run(file)).toEqual({ code: 0, out: ['5 passed, 0 failed, 2 skipped'] });
+    expect(await run(file)).toEqual({ code: 0, out: [LIMBO_POLICY, '5 passed, 0 failed, 2 skipped'] });
     const results = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')).results;
     expect(results.map((r: { actual_result: string }) => r.actual_result)).toEqual([
       'SUCCESS',
@@ -113,8 +113,35 @@ describe('limbo runner', () => {
     );
     const { code, out } = await run(file);
     expect(code).toBe(1);
-    expect(out[0]).toBe('wrong accept: a::accepted: chain of 2 verified');
-    expect(out[1]).toMatch(/^wrong reject: a::rejected: EXPIRED/);
+    expect(out[0]).toBe(LIMBO_POLICY);
+    expect(out[1]).toBe('wrong accept: a::accepted: chain of 2 verified');
+    expect(out[2]).toMatch(/^wrong reject: a::rejected: EXPIRED/);
     expect(out.at(-1)).toBe('0 passed, 2 failed, 0 skipped');
+  });
+
+  it('scores under the strict profile (profile strict), which the default profile is not', async () => {
+    const noSki = intermediate(anchor, 'No SKI', { omitSki: true });
+    const cases = [
+      {
+        ...base,
+        id: 'a::leaf-missing-aki',
+        peer_certificate: leaf(anchor, 'example.com', { omitAki: true }).pem,
+      },
+      {
+        ...base,
+        id: 'a::intermediate-missing-ski',
+        untrusted_intermediates: [noSki.pem],
+        peer_certificate: leaf(noSki, 'example.com', { omitAki: true }).pem,
+      },
+    ].map((c) => ({ ...c, expected_result: 'FAILURE' }));
+    expect(await run(suite(...cases))).toEqual({
+      code: 0,
+      out: [LIMBO_POLICY, '2 passed, 0 failed, 0 skipped'],
+    });
+    const lenient = await runLimbo(suite(...cases), { profile: 'linkerd' });
+    expect(lenient.wrongAccepts.map((line) => line.split(': ')[0])).toEqual([
+      'a::leaf-missing-aki',
+      'a::intermediate-missing-ski',
+    ]);
   });
 });

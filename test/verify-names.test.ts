@@ -66,7 +66,17 @@ describe('reference names and SAN matching', () => {
       type: 'uri',
       value: 'spiffe://example.org/ns/a/sa/b',
     });
-    for (const bad of ['*.example.com', '192.168.001.001', 'example.com.', '', '-a.example.com', 'a..b']) {
+    // As Go's VerifyHostname, one trailing dot of a DNS name is dropped; two are refused.
+    expect(parseReferenceName('Example.com.')).toEqual({ type: 'dns', value: 'example.com' });
+    for (const bad of [
+      '*.example.com',
+      '192.168.001.001',
+      'example.com..',
+      '.',
+      '',
+      '-a.example.com',
+      'a..b',
+    ]) {
       expect(
         codeOf(() => parseReferenceName(bad)),
         bad,
@@ -131,7 +141,13 @@ describe('name constraints', () => {
   });
 
   it('DNS: malformed constraints and SANs fail instead of being skipped', () => {
-    expect(check(permit(dns('.example.com')), dns('a.example.com'))).toBe('NAME_CONSTRAINTS');
+    // A leading dot is Go's and OpenSSL's subdomains-only form by default; malformed under the strict profile.
+    expect(check(permit(dns('.example.com')), dns('a.example.com'))).toBe('ok');
+    expect(check(permit(dns('.example.com')), dns('example.com'))).toBe('NAME_CONSTRAINTS');
+    expect(
+      nameConstraintsProblem(permit(dns('.example.com')), [dns('a.example.com')], budget(), true)?.code,
+    ).toBe('NAME_CONSTRAINTS');
+    expect(check(permit(dns('..example.com')), dns('a.example.com'))).toBe('NAME_CONSTRAINTS');
     expect(check(permit(dns('*.example.com')), dns('a.example.com'))).toBe('NAME_CONSTRAINTS');
     expect(check(permit(dns('example.com')), dns('.example.com'))).toBe('NAME_CONSTRAINTS');
     expect(check(exclude(dns('example.com')), dns('under_score.example.com'))).toBe('NAME_CONSTRAINTS');

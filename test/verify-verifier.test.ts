@@ -157,7 +157,10 @@ describe('Verifier', () => {
       const result = await verifier.verify({ leaf: peerDer, intermediates: [copy], at });
       if (!result.ok) throw new Error(result.reason);
     }
-    expect(verifier.cacheSize).toBe(10_000);
+    // Keys are 32-bit hashes of random signatures: a collision (about one run in a hundred) replaces an
+    // entry, which costs a miss and never a wrong answer.
+    expect(verifier.cacheSize).toBeGreaterThan(9_990);
+    expect(verifier.cacheSize).toBeLessThanOrEqual(10_000);
     expect(heap() - start).toBeLessThan(20 * 1024 * 1024);
   }, 120_000);
 });

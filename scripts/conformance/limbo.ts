@@ -4,13 +4,16 @@
  * peer_certificate (unparseable = FAILURE), time = validation_time (null = now), the DNS or IP peer name
  * against the leaf's SANs, the extended key usage asked (none asked: serverAuth for SERVER, clientAuth for
  * CLIENT), max_chain_depth, and the keyUsage asked of the leaf. Cases needing what l5d-pki does not
- * implement are SKIPPED (see docs/conformance.md); of two conflicting cases one is run.
+ * implement are SKIPPED (see docs/conformance.md); of two conflicting cases one is run. The suite holds
+ * validators to the web PKI's profile, so it is scored under l5d-pki's strict profile
+ * (`profile: 'strict'`), not the default one, which accepts what Linkerd's proxy and control
+ * plane accept.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { isPkiError } from '../../src/errors';
-import { type Usage, type VerifyResult, verifyChain } from '../../src/verify';
+import { type Profile, type Usage, type VerifyResult, verifyChain } from '../../src/verify';
 import { KeyUsage } from '../../src/x509/types';
 
 type Expected = 'SUCCESS' | 'FAILURE';
@@ -44,6 +47,17 @@ interface CaseResult {
   readonly actual_result: Actual;
   readonly context: string;
 }
+
+/**
+ * The verification policy x509-limbo is scored under, as the runner prints it.
+ *
+ * @example
+ * ```ts
+ * console.log(LIMBO_POLICY); // profile: strict (...)
+ * ```
+ */
+export const LIMBO_POLICY =
+  'profile: strict (the RFC 5280 / CA/Browser Forum profile x509-limbo is written for; the default linkerd profile accepts more)';
 
 /** Counts and findings of one run. */
 export interface LimboReport {
@@ -110,9 +124,10 @@ function skipReason(c: LimboCase, byId: ReadonlyMap<string, LimboCase>): string 
   return winner ? `conflicts with ${winner.id}, which is run` : undefined;
 }
 
-async function runCase(c: LimboCase): Promise<{ actual: Expected; context: string }> {
+async function runCase(c: LimboCase, profile: Profile): Promise<{ actual: Expected; context: string }> {
   try {
     const result = await verifyChain({
+      profile,
       leaf: c.peer_certificate,
       intermediates: c.untrusted_intermediates,
       bundle: c.trusted_certs,
@@ -152,7 +167,8 @@ function readCases(file: string): LimboCase[] {
 
 /**
  * Runs every case of an x509-limbo suite (`.json` or `.json.gz`) and, with `out`, writes limbo's result
- * file there.
+ * file there. Cases are verified with `profile: 'strict'` ({@link LIMBO_POLICY}) unless
+ * `profile` is `'linkerd'` (to see what the default profile accepts beyond the suite's profile).
  *
  * @example
  * ```ts
@@ -160,7 +176,11 @@ function readCases(file: string): LimboCase[] {
  * report.wrongAccepts; // []
  * ```
  */
-export async function runLimbo(file: string, options: { readonly out?: string } = {}): Promise<LimboReport> {
+export async function runLimbo(
+  file: string,
+  options: { readonly out?: string; readonly profile?: Profile } = {},
+): Promise<LimboReport> {
+  const profile = options.profile ?? 'strict';
   const cases = readCases(file);
   const byId = new Map(cases.map((c) => [c.id, c]));
   const results: CaseResult[] = [];
@@ -173,7 +193,7 @@ export async function runLimbo(file: string, options: { readonly out?: string } 
       results.push({ id: c.id, actual_result: 'SKIPPED', context: skip });
       continue;
     }
-    const { actual, context } = await runCase(c);
+    const { actual, context } = await runCase(c, profile);
     results.push({ id: c.id, actual_result: actual, context });
     if (actual === c.expected_result) passed++;
     else (actual === 'SUCCESS' ? wrongAccepts : wrongRejects).push(`${c.id}: ${context}`);
@@ -187,7 +207,8 @@ export async function runLimbo(file: string, options: { readonly out?: string } 
 }
 
 /**
- * {@link runLimbo} for the conformance dispatcher: wrong accepts, then wrong rejects, as mismatch lines.
+ * {@link runLimbo} for the conformance dispatcher: the policy scored ({@link LIMBO_POLICY}) as a note, then
+ * wrong accepts and wrong rejects as mismatch lines.
  *
  * @example
  * ```ts
@@ -200,5 +221,11 @@ export async function runLimboConformance(file: string, options: { readonly out?
     ...report.wrongAccepts.map((line) => `wrong accept: ${line}`),
     ...report.wrongRejects.map((line) => `wrong reject: ${line}`),
   ];
-  return { passed: report.passed, failed: report.failed, skipped: report.skipped, mismatches };
+  return {
+    passed: report.passed,
+    failed: report.failed,
+    skipped: report.skipped,
+    mismatches,
+    notes: [LIMBO_POLICY],
+  };
 }

@@ -1,4 +1,5 @@
-import { generateKeyPair, type PrivateKey } from '../keys';
+import { generateKeyPair, PrivateKey } from '../keys';
+import { optionalNumber, optionalOptions, optionalString, requireSigningKey } from '../validate';
 import {
   caBasicConstraints,
   encodeCommonNameOnly,
@@ -6,6 +7,7 @@ import {
   subjectKeyIdExtension,
 } from '../x509/encode';
 import {
+  checkClockSkew,
   checkLifetime,
   type IssuedCertificate,
   keyIdentifier,
@@ -30,11 +32,11 @@ export interface TrustAnchorOptions extends MintOptions {
   readonly key?: PrivateKey;
   /** Subject (and issuer) CN. Default `root.linkerd.cluster.local`. */
   readonly commonName?: string;
-  /** Lifetime in milliseconds. Default 87,600 h. */
+  /** Lifetime in whole milliseconds, more than zero. Default 87,600 h. */
   readonly lifetime?: number;
   /** basicConstraints pathLenConstraint; `null` for none, as `linkerd install` makes it. Default 1. */
   readonly pathLen?: number | null;
-  /** Clock-skew allowance in milliseconds. Default 10 s. */
+  /** Clock-skew allowance in milliseconds: a whole number, zero or more. Default 10 s. */
   readonly clockSkew?: number;
 }
 
@@ -56,9 +58,13 @@ export interface CertificateAuthority extends IssuedCertificate {
  * ```
  */
 export async function createTrustAnchor(options: TrustAnchorOptions = {}): Promise<CertificateAuthority> {
+  optionalOptions(options, 'createTrustAnchor');
+  if (options.key !== undefined) requireSigningKey(options.key, '`key`', PrivateKey);
+  optionalString(options.commonName, '`commonName`');
+  if (options.pathLen !== null) optionalNumber(options.pathLen, '`pathLen`');
   const lifetime = checkLifetime(options.lifetime ?? DEFAULT_ANCHOR_LIFETIME_MS, 'anchor lifetime');
-  const skew = options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS;
   const now = nowMs(options);
+  const skew = checkClockSkew(options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS, 'anchor', now, lifetime);
   const key = options.key ?? (await generateKeyPair(options.random ? { random: options.random } : {}));
   const name = encodeCommonNameOnly(options.commonName ?? DEFAULT_ANCHOR_COMMON_NAME);
   const issued = await signCertificate(

@@ -1,6 +1,7 @@
 import { sameBytes } from '../der';
 import { PkiError, quoteInput } from '../errors';
 import { decodePem, encodePem, isPemText } from '../pem';
+import { requireArray, requireBytes, requireObject } from '../validate';
 import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/types';
 
@@ -19,6 +20,14 @@ export const MAX_BUNDLE_CERTIFICATES = 100;
  * ```
  */
 export function parseBundle(pem: string): Certificate[] {
+  return bundleDer(pem).map((der) => parseCertificate(der));
+}
+
+/**
+ * The DER of every `CERTIFICATE` block of a PEM bundle, duplicates dropped, order kept: {@link parseBundle}
+ * without the parsing (same errors but the parser's).
+ */
+export function bundleDer(pem: string): Uint8Array[] {
   if (typeof pem !== 'string' || !isPemText(pem))
     throw new PkiError('ERR_BUNDLE_EMPTY', 'the bundle holds no certificate');
   const blocks = decodePem(pem);
@@ -40,7 +49,7 @@ export function parseBundle(pem: string): Certificate[] {
     }
     ders.push(block.der);
   }
-  return ders.map((der) => parseCertificate(der));
+  return ders;
 }
 
 /**
@@ -52,6 +61,9 @@ export function parseBundle(pem: string): Certificate[] {
  * ```
  */
 export function writeBundle(certificates: readonly (Certificate | { readonly der: Uint8Array })[]): string {
+  requireArray(certificates, 'the certificates', (c, what) =>
+    requireBytes((requireObject(c, what) as { der?: unknown }).der, `${what}.der`),
+  );
   if (certificates.length === 0)
     throw new PkiError('ERR_BUNDLE_EMPTY', 'a bundle needs at least one certificate');
   const seen: Uint8Array[] = [];

@@ -1,6 +1,7 @@
 import { parseBundle } from '../anchor/bundle';
 import { sameBytes } from '../der';
 import { PkiError } from '../errors';
+import { optionalString, requireOptions } from '../validate';
 import type { Certificate } from '../x509/types';
 import { type CheckResult, type CheckSpec, errorText, outcome } from './result';
 
@@ -61,6 +62,8 @@ function missingFrom(certs: readonly Certificate[], others: readonly Certificate
  * ```
  */
 export function checkDataPlaneAnchors(input: DataPlaneAnchorsInput): CheckResult {
+  requireOptions(input, 'checkDataPlaneAnchors');
+  optionalString(input.pod, '`pod`');
   if (typeof input.proxyTrustAnchorsPem !== 'string' || typeof input.bundlePem !== 'string') {
     throw new PkiError('ERR_INVALID_ARGUMENT', 'proxyTrustAnchorsPem and bundlePem must be PEM text');
   }

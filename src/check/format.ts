@@ -1,5 +1,6 @@
 import { PkiError } from '../errors';
-import { type CheckResult, type CheckStatus, checksPassed } from './result';
+import { optionalOptions, optionalString } from '../validate';
+import { type CheckResult, type CheckStatus, checksPassed, requireCheckResults } from './result';
 
 /**
  * Options of {@link formatCheckResults}.
@@ -81,6 +82,9 @@ export function formatCheckResults(
   results: readonly CheckResult[],
   options: FormatCheckOptions = {},
 ): string {
+  requireCheckResults(results);
+  optionalOptions(options, 'formatCheckResults');
+  optionalString(options.output, '`output`');
   const output = options.output ?? 'table';
   if (output === 'table') return table(results);
   if (output === 'json') return json(results);

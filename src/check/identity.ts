@@ -2,6 +2,7 @@ import { parseBundle } from '../anchor/bundle';
 import { DEFAULT_ISSUER_COMMON_NAME } from '../issuer/issuer';
 import { decodePem } from '../pem';
 import { DAY_MS, rfc3339, timeOf } from '../schedule/time';
+import { optionalBoolean, optionalString, requireOptions } from '../validate';
 import { verifyChain } from '../verify';
 import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/types';
@@ -255,6 +256,9 @@ function readMaterial(input: IdentityCheckInput): Material | string {
  * ```
  */
 export async function checkIdentity(input: IdentityCheckInput): Promise<CheckResult[]> {
+  requireOptions(input, 'checkIdentity');
+  if (input.issuerName !== null) optionalString(input.issuerName, '`issuerName`');
+  optionalBoolean(input.stopOnFatal, '`stopOnFatal`');
   const context: RunContext = {
     now: input.now === undefined ? Date.now() : timeOf(input.now, 'now'),
     issuerName: input.issuerName === null ? undefined : (input.issuerName ?? DEFAULT_ISSUER_COMMON_NAME),

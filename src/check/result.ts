@@ -1,3 +1,5 @@
+import { optionalString, requireArray, requireObject, requireString } from '../validate';
+
 /**
  * How a failing check counts, as in `linkerd check`: `fatal` stops the checks after it, `error` fails the
  * run without stopping it, `warning` is reported but does not fail the run.
@@ -114,7 +116,29 @@ export function skipped(spec: CheckSpec, blocker: string): CheckResult {
  * ```
  */
 export function checksPassed(results: readonly CheckResult[]): boolean {
+  requireCheckResults(results);
   return results.every((r) => r.status !== 'error');
+}
+
+/**
+ * Checks that `results` is a list of {@link CheckResult}s as the checks return them (a category, name,
+ * status, hint and hint URL as strings, and a string message when there is one): `ERR_INVALID_ARGUMENT`
+ * otherwise.
+ *
+ * @example
+ * ```ts
+ * requireCheckResults(results);
+ * ```
+ */
+export function requireCheckResults(results: unknown): readonly CheckResult[] {
+  return requireArray(results, '`results`', (value, what) => {
+    const r = requireObject(value, what) as Partial<Record<keyof CheckResult, unknown>>;
+    for (const field of ['category', 'name', 'status', 'hint', 'hintUrl'] as const) {
+      requireString(r[field], `${what}.${field}`);
+    }
+    optionalString(r.message, `${what}.message`);
+    return r as CheckResult;
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { isPkiError, quoteInput } from '../errors';
 import { parseDuration } from '../schedule';
-import { isDns1123Subdomain } from '../spiffe';
+import { identityNameProblem } from '../spiffe/linkerd';
 import { CliError, EXIT, usageError } from './errors';
 
 /** What `parseArgs` returns for a given configuration. */
@@ -53,6 +53,9 @@ export function durationFlag(value: string, flag: string, allowZero = false): nu
   }
   if (!(ms > 0) && !(allowZero && ms === 0)) {
     throw new CliError(EXIT.USAGE, `${flag} must be a positive duration, like 24h or 90m`);
+  }
+  if (!Number.isInteger(ms)) {
+    throw new CliError(EXIT.USAGE, `${flag} must be whole milliseconds (certificates count no finer)`);
   }
   return ms;
 }
@@ -110,10 +113,17 @@ export function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** A workload identity flag: a DNS name such as `web.shop.serviceaccount.identity.linkerd.cluster.local`. */
+/**
+ * A workload identity flag: a Linkerd identity name such as
+ * `web.shop.serviceaccount.identity.linkerd.cluster.local` (lowercase DNS-1123, up to 253 characters).
+ */
 export function identityFlag(value: string, command: string): string {
-  if (!isDns1123Subdomain(value)) {
-    throw usageError(`--identity ${quoteInput(value)} is not a DNS name`, command);
+  const problem = identityNameProblem(value);
+  if (problem !== undefined) {
+    throw usageError(
+      `--identity ${quoteInput(value)} is not a Linkerd identity name: it ${problem}`,
+      command,
+    );
   }
   return value;
 }

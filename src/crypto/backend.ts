@@ -1,3 +1,4 @@
+import { optionalFunction, requireFunction, requireObject, requireString } from '../validate';
 import { defaultBackend } from './default';
 import type { CryptoBackend } from './types';
 
@@ -27,5 +28,13 @@ export function cryptoBackend(): CryptoBackend {
  * ```
  */
 export function setCryptoBackend(backend: CryptoBackend | undefined): void {
+  if (backend !== undefined) {
+    const b = requireObject(backend, 'the crypto backend') as Partial<Record<keyof CryptoBackend, unknown>>;
+    requireString(b.name, 'the crypto backend `name`');
+    for (const m of ['generateP256', 'signP256', 'verify', 'digest'] as const) {
+      requireFunction(b[m], `the crypto backend \`${m}\``);
+    }
+    optionalFunction(b.verifySync, 'the crypto backend `verifySync`');
+  }
   chosen = backend;
 }

@@ -1,4 +1,5 @@
 import { DerReader, integer, sequence, TAG } from '../der';
+import { requireBytes } from '../validate';
 
 /**
  * Converts a DER `ECDSA-Sig-Value` into the raw `r || s` form WebCrypto and noble use, each integer
@@ -92,6 +93,7 @@ export function isEcdsaSigDer(der: Uint8Array, size: number): boolean {
  * ```
  */
 export function rawToDerSignature(raw: Uint8Array): Uint8Array {
+  requireBytes(raw, 'the raw signature');
   const half = raw.length >> 1;
   return sequence(integer(raw.subarray(0, half)), integer(raw.subarray(half)));
 }

@@ -1,11 +1,20 @@
+import { sameBytes } from '../der/bytes';
 import { PkiError } from '../errors';
+import { requireFunction, requireObject } from '../validate';
 import type { HashName, PublicKeyInfo, SignatureAlgorithm } from '../x509/types';
 import { CURVE_SIZE } from './curves';
 import { derToRawSignature, rawToDerSignature } from './ecdsa-sig';
 import type { CryptoBackend, SigningKey } from './types';
 
 const privateHandles = new WeakMap<SigningKey, Promise<CryptoKey>>();
-const publicHandles = new WeakMap<PublicKeyInfo, Map<string, Promise<CryptoKey>>>();
+/**
+ * Imported keys by key object and algorithm, each with a copy of the SPKI it was imported from: a handle
+ * is used only while the object still holds those bytes, so a key object someone changed is imported anew.
+ */
+const publicHandles = new WeakMap<
+  PublicKeyInfo,
+  { readonly spki: Uint8Array; readonly byAlg: Map<string, Promise<CryptoKey>> }
+>();
 
 function importParams(
   alg: SignatureAlgorithm,
@@ -18,15 +27,16 @@ function importParams(
 function publicHandle(subtle: SubtleCrypto, alg: SignatureAlgorithm, key: PublicKeyInfo): Promise<CryptoKey> {
   const params = importParams(alg, key);
   const cacheKey = `${params.name}/${'hash' in params ? String(params.hash) : ''}`;
-  let byAlg = publicHandles.get(key);
-  if (!byAlg) {
-    byAlg = new Map();
-    publicHandles.set(key, byAlg);
+  let known = publicHandles.get(key);
+  if (!known || !sameBytes(known.spki, key.der)) {
+    known = { spki: key.der.slice(), byAlg: new Map() };
+    publicHandles.set(key, known);
   }
-  let handle = byAlg.get(cacheKey);
+  let handle = known.byAlg.get(cacheKey);
   if (!handle) {
-    handle = subtle.importKey('spki', key.der as BufferSource, params, false, ['verify']);
-    byAlg.set(cacheKey, handle);
+    // Imported from the copy: the bytes checked above are the bytes imported, whatever happens next.
+    handle = subtle.importKey('spki', known.spki as BufferSource, params, false, ['verify']);
+    known.byAlg.set(cacheKey, handle);
   }
   return handle;
 }
@@ -40,6 +50,10 @@ function publicHandle(subtle: SubtleCrypto, alg: SignatureAlgorithm, key: Public
  * ```
  */
 export function webCryptoBackend(subtle: SubtleCrypto): CryptoBackend {
+  const s = requireObject(subtle, 'the SubtleCrypto') as Partial<Record<keyof SubtleCrypto, unknown>>;
+  for (const m of ['digest', 'exportKey', 'generateKey', 'importKey', 'sign', 'verify'] as const) {
+    requireFunction(s[m], `SubtleCrypto \`${m}\``);
+  }
   /** Private keys this backend generated, by the PKCS#8 bytes it returned for them. */
   const generatedHandles = new WeakMap<Uint8Array, CryptoKey>();
   const signingHandle = (key: SigningKey): Promise<CryptoKey> => {
@@ -68,15 +82,18 @@ export function webCryptoBackend(subtle: SubtleCrypto): CryptoBackend {
       return pkcs8;
     },
     async signP256(key, data) {
+      const bytes = data.slice(); // what is signed is what was given at the call
       const raw = await subtle.sign(
         { name: 'ECDSA', hash: 'SHA-256' },
         await signingHandle(key),
-        data as BufferSource,
+        bytes as BufferSource,
       );
       return rawToDerSignature(new Uint8Array(raw));
     },
     async verify(alg, key, signature, data) {
-      let sig = signature;
+      // Copied before the first wait: the verdict is about the bytes given at the call.
+      const bytes = data.slice();
+      let sig: Uint8Array = signature.slice();
       let params: AlgorithmIdentifier | EcdsaParams | RsaPssParams = { name: 'RSASSA-PKCS1-v1_5' };
       if (alg.kind === 'ecdsa') {
         const raw = derToRawSignature(signature, CURVE_SIZE[key.curve ?? ''] ?? 0);
@@ -93,7 +110,7 @@ export function webCryptoBackend(subtle: SubtleCrypto): CryptoBackend {
         return false;
       }
       try {
-        return await subtle.verify(params, handle, sig as BufferSource, data as BufferSource);
+        return await subtle.verify(params, handle, sig as BufferSource, bytes as BufferSource);
       } catch {
         return false;
       }

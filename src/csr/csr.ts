@@ -12,9 +12,12 @@ import {
   TAG,
   tlv,
 } from '../der';
-import { PkiError } from '../errors';
-import type { PrivateKey } from '../keys';
+import { PkiError, quoteInput } from '../errors';
+import { PrivateKey } from '../keys';
 import { decodePemBlock, encodePem, isPemText } from '../pem';
+import { isDns1123Subdomain } from '../spiffe/dns';
+import { requireIdentityName } from '../spiffe/linkerd';
+import { requireOptions, requireSigningKey } from '../validate';
 import { readSignatureAlgorithm } from '../x509/algorithm';
 import {
   type AltNames,
@@ -25,7 +28,7 @@ import {
 import { decodeGeneralNames, readExtensions } from '../x509/extensions';
 import { readName } from '../x509/name';
 import { OID } from '../x509/oids';
-import { readPublicKeyInfo } from '../x509/spki';
+import { parsePublicKeyInfo, readPublicKeyInfo } from '../x509/spki';
 import type { Extension, GeneralName, Name, PublicKeyInfo, SignatureAlgorithm } from '../x509/types';
 
 /** Largest CSR l5d-pki parses (64 KiB). */
@@ -35,11 +38,21 @@ export const MAX_CSR_SIZE = 64 * 1024;
 export interface CreateCsrOptions {
   /** The key the CSR proves possession of. */
   readonly key: PrivateKey;
-  /** The identity: subject CN and the first DNS SAN, e.g. `default.emojivoto.serviceaccount.identity.linkerd.cluster.local`. */
+  /**
+   * The identity: subject CN and the first DNS SAN, e.g.
+   * `default.emojivoto.serviceaccount.identity.linkerd.cluster.local`. A Linkerd identity name: lowercase
+   * DNS-1123 labels, at most 63 characters each and 253 in all.
+   */
   readonly identity: string;
-  /** More DNS SANs, after the identity (not for Linkerd's identity service, which wants exactly one). */
+  /**
+   * More DNS SANs, after the identity (not for Linkerd's identity service, which wants exactly one); each
+   * a lowercase DNS name as the identity is.
+   */
   readonly dnsNames?: readonly string[];
-  /** URI SANs, e.g. a SPIFFE ID (not for Linkerd's identity service, which refuses them). */
+  /**
+   * URI SANs, e.g. a SPIFFE ID (not for Linkerd's identity service, which refuses them); each an absolute
+   * URI (`scheme:…`) of printable ASCII without spaces.
+   */
   readonly uris?: readonly string[];
 }
 
@@ -53,8 +66,12 @@ export interface CsrOutput {
 
 /**
  * Makes a PKCS#10 CSR as the Linkerd proxy does at start-up: subject CN = identity, one DNS SAN =
- * identity in an extensionRequest, signed with ecdsa-with-SHA256.
+ * identity in an extensionRequest, signed with ecdsa-with-SHA256. Names are checked before the key signs.
  *
+ * @throws {PkiError} `ERR_IDENTITY_INVALID` when `identity` is not a Linkerd identity name (see
+ *   `requireIdentityName`: no wildcard, uppercase, trailing dot, space, NUL, comma or URI; DNS's
+ *   length limits); `ERR_NAME_INVALID` for an extra DNS name or URI that is not one;
+ *   `ERR_INVALID_ARGUMENT` for names that are not strings.
  * @example
  * ```ts
  * const key = await generateKeyPair();
@@ -63,11 +80,13 @@ export interface CsrOutput {
  * ```
  */
 export async function createCsr(options: CreateCsrOptions): Promise<CsrOutput> {
-  const { key, identity } = options;
-  if (typeof identity !== 'string' || identity.length === 0) {
-    throw new PkiError('ERR_IDENTITY_INVALID', 'a CSR needs a non-empty identity');
-  }
-  const names: AltNames = { dns: [identity, ...(options.dnsNames ?? [])], uri: options.uris ?? [] };
+  requireOptions(options, 'createCsr');
+  const key = requireSigningKey(options.key, '`key`', PrivateKey);
+  const identity = requireIdentityName(options.identity);
+  const names: AltNames = {
+    dns: [identity, ...extraNames(options.dnsNames, 'dnsNames', isDns1123Subdomain)],
+    uri: extraNames(options.uris, 'uris', isAbsoluteUri),
+  };
   const extensionRequest = sequence(
     oid(OID.extensionRequest),
     setOf(sequence(subjectAltNameExtension(names))),
@@ -81,6 +100,32 @@ export async function createCsr(options: CreateCsrOptions): Promise<CsrOutput> {
   const signature = await key.sign(info);
   const der = sequence(info, ECDSA_WITH_SHA256, bitString(signature));
   return { der, pem: encodePem('CERTIFICATE REQUEST', der) };
+}
+
+/** An absolute URI: a scheme, a colon, then printable ASCII without spaces (RFC 3986's characters). */
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[\x21-\x7e]+$/;
+
+function isAbsoluteUri(uri: string): boolean {
+  return ABSOLUTE_URI.test(uri);
+}
+
+/** `names` (an optional array of strings), each checked by `valid`; `ERR_NAME_INVALID` names the first that fails. */
+function extraNames(
+  names: readonly string[] | undefined,
+  what: 'dnsNames' | 'uris',
+  valid: (name: string) => boolean,
+): readonly string[] {
+  if (names === undefined) return [];
+  if (!Array.isArray(names) || names.some((name) => typeof name !== 'string')) {
+    throw new PkiError('ERR_INVALID_ARGUMENT', `${what} must be an array of strings`);
+  }
+  for (const name of names) {
+    if (!valid(name)) {
+      const kind = what === 'uris' ? 'an absolute URI' : 'a lowercase DNS name';
+      throw new PkiError('ERR_NAME_INVALID', `${what} entry ${quoteInput(name)} is not ${kind}`);
+    }
+  }
+  return names;
 }
 
 /** A parsed PKCS#10 certification request. */
@@ -125,8 +170,12 @@ export interface SanSummary {
  * ```
  */
 export function summarizeSans(names: readonly GeneralName[] | undefined): SanSummary {
+  if (names !== undefined && !Array.isArray(names))
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'summarizeSans takes a list of names');
   const out: SanSummary = { dns: [], uri: [], email: [], ip: [], other: 0 };
   for (const n of names ?? []) {
+    if (typeof n !== 'object' || n === null)
+      throw new PkiError('ERR_INVALID_ARGUMENT', 'summarizeSans takes a list of names');
     if (n.type === 'dns') out.dns.push(n.value);
     else if (n.type === 'uri') out.uri.push(n.value);
     else if (n.type === 'email') out.email.push(n.value);
@@ -155,7 +204,8 @@ export function parseCsr(input: Uint8Array | string): CertificateRequest {
     throw new PkiError('ERR_INPUT_TOO_LARGE', `CSR is ${der.length} bytes; the limit is ${MAX_CSR_SIZE}`);
   }
   try {
-    return parseCsrDer(der);
+    // Parsed from a private copy: the result owns its bytes, whatever happens to the caller's buffer.
+    return parseCsrDer(typeof input === 'string' ? der : der.slice());
   } catch (e) {
     if (e instanceof PkiError && e.code === 'ERR_DER') {
       throw new PkiError('ERR_CSR_INVALID', `invalid CSR: ${e.message}`, { cause: e });
@@ -215,7 +265,10 @@ function parseCsrDer(der: Uint8Array): CertificateRequest {
 
 /**
  * Checks proof of possession: the CSR's signature verifies under its own public key. Supports ECDSA
- * (P-256, P-384) and RSA signatures; anything else is `false`.
+ * (P-256, P-384) and RSA signatures; anything else is `false`. The key is read again from
+ * `csr.publicKey.der`, the bytes a certificate for the CSR would carry, so a hand-built or altered
+ * `CertificateRequest` whose key is not a valid public key (an EC point compressed, truncated or off its
+ * curve) gives `false`.
  *
  * @example
  * ```ts
@@ -223,10 +276,24 @@ function parseCsrDer(der: Uint8Array): CertificateRequest {
  * ```
  */
 export async function verifyCsr(csr: CertificateRequest): Promise<boolean> {
-  const alg = csr.signatureAlgorithm;
+  const alg = typeof csr === 'object' && csr !== null ? csr.signatureAlgorithm : undefined;
+  if (
+    typeof alg !== 'object' ||
+    alg === null ||
+    !(csr.signature instanceof Uint8Array) ||
+    !(csr.info instanceof Uint8Array)
+  ) {
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'verifyCsr takes a CSR from parseCsr');
+  }
   if (alg.kind === 'unknown' || alg.kind === 'ed25519' || alg.hash === 'MD5' || alg.hash === 'SHA-1')
     return false;
-  const keyFits = alg.kind === 'ecdsa' ? csr.publicKey.kind === 'ec' : csr.publicKey.kind === 'rsa';
+  let key: PublicKeyInfo;
+  try {
+    key = parsePublicKeyInfo(csr.publicKey.der);
+  } catch {
+    return false;
+  }
+  const keyFits = alg.kind === 'ecdsa' ? key.kind === 'ec' : key.kind === 'rsa';
   if (!keyFits) return false;
-  return cryptoBackend().verify(alg, csr.publicKey, csr.signature, csr.info);
+  return cryptoBackend().verify(alg, key, csr.signature, csr.info);
 }

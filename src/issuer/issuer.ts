@@ -1,8 +1,18 @@
 import { type CertificateAuthority, DEFAULT_CLOCK_SKEW_MS } from '../anchor/anchor';
 import { sameBytes } from '../der';
 import { PkiError } from '../errors';
-import { generateKeyPair, importPrivateKey, isP256, type PrivateKey } from '../keys';
+import { generateKeyPair, importPrivateKey, isP256, PrivateKey } from '../keys';
 import { decodePem, encodePem } from '../pem';
+import {
+  optionalNumber,
+  optionalString,
+  requireAuthority,
+  requireCertificate,
+  requireNumber,
+  requireOptions,
+  requireSigningKey,
+  requireString,
+} from '../validate';
 import { parseCertificate } from '../x509/certificate';
 import {
   authorityKeyIdExtension,
@@ -13,6 +23,7 @@ import {
   subjectKeyIdExtension,
 } from '../x509/encode';
 import {
+  checkClockSkew,
   checkLifetime,
   keyIdentifier,
   type MintOptions,
@@ -44,11 +55,11 @@ export interface IssuerOptions extends MintOptions {
   readonly key?: PrivateKey;
   /** Subject CN. Default `identity.linkerd.cluster.local`. */
   readonly commonName?: string;
-  /** Lifetime in milliseconds. Default 8,760 h. */
+  /** Lifetime in whole milliseconds, more than zero. Default 8,760 h. */
   readonly lifetime?: number;
   /** basicConstraints pathLenConstraint; `null` for none. Default 0. */
   readonly pathLen?: number | null;
-  /** Clock-skew allowance in milliseconds. Default 10 s. */
+  /** Clock-skew allowance in milliseconds: a whole number, zero or more. Default 10 s. */
   readonly clockSkew?: number;
 }
 
@@ -67,10 +78,15 @@ export interface IssuerOptions extends MintOptions {
  * ```
  */
 export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
+  requireOptions(options, 'createIssuer');
+  requireAuthority(options.anchor, '`anchor`', PrivateKey);
+  if (options.key !== undefined) requireSigningKey(options.key, '`key`', PrivateKey);
+  optionalString(options.commonName, '`commonName`');
+  if (options.pathLen !== null) optionalNumber(options.pathLen, '`pathLen`');
   const { anchor } = options;
   const lifetime = checkLifetime(options.lifetime ?? DEFAULT_ISSUER_LIFETIME_MS, 'issuer lifetime');
-  const skew = options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS;
   const now = nowMs(options);
+  const skew = checkClockSkew(options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS, 'issuer', now, lifetime);
   checkSigner(anchor.certificate, anchor.key, now);
   const commonName = options.commonName ?? DEFAULT_ISSUER_COMMON_NAME;
   const subject = encodeCommonNameOnly(commonName);
@@ -113,6 +129,9 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
  * ```
  */
 export function checkSigner(cert: Certificate, key: PrivateKey, now: number): void {
+  requireCertificate(cert, 'the signing certificate');
+  requireSigningKey(key, 'the signing key', PrivateKey);
+  requireNumber(now, '`now`');
   if (!cert.basicConstraints?.ca) {
     throw new PkiError(
       'ERR_ISSUER_NOT_CA',
@@ -180,6 +199,9 @@ export interface LoadIssuerInput {
  * ```
  */
 export function loadIssuer(input: LoadIssuerInput): Issuer {
+  requireOptions(input, 'loadIssuer');
+  requireString(input.certificatePem, '`certificatePem`');
+  optionalString(input.chainPem, '`chainPem`');
   const blocks = decodePem(input.certificatePem + (input.chainPem ?? '')).filter(
     (b) => b.label === 'CERTIFICATE',
   );

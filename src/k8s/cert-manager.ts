@@ -1,6 +1,7 @@
 import { PkiError } from '../errors';
 import { validateCertManagerSpec } from '../schedule/cert-manager';
 import { formatDuration, parseDuration } from '../schedule/duration';
+import { optionalArray, optionalOptions, requireObject, requireOptions, requireString } from '../validate';
 import { DEFAULT_NAMESPACE, dnsSubdomain, type ObjectMeta, objectMeta, requireText } from './manifest';
 import { type TlsSecret, trustAnchorSecret } from './secret';
 
@@ -37,6 +38,7 @@ export interface CertManagerIssuerOptions {
  * ```
  */
 export function certManagerIssuer(opts: CertManagerIssuerOptions = {}): CertManagerIssuer {
+  optionalOptions(opts, 'certManagerIssuer');
   return {
     apiVersion: API_VERSION,
     kind: 'Issuer',
@@ -111,6 +113,10 @@ function duration(value: string | number): { text: string; ms: number } {
  * ```
  */
 export function certManagerCertificate(opts: CertManagerCertificateOptions = {}): CertManagerCertificate {
+  optionalOptions(opts, 'certManagerCertificate');
+  optionalArray(opts.dnsNames, '`dnsNames`', requireString);
+  optionalArray(opts.usages, '`usages`', requireString);
+  if (opts.issuerRef !== undefined) requireObject(opts.issuerRef, '`issuerRef`');
   const pct = opts.renewBeforePercentage;
   const life = duration(opts.duration ?? '48h');
   const before = opts.renewBefore ?? (pct === undefined ? '25h' : undefined);
@@ -172,6 +178,7 @@ export interface IssuerRotationOptions extends Omit<CertManagerCertificateOption
 export function issuerRotationManifests(
   opts: IssuerRotationOptions,
 ): [TlsSecret, CertManagerIssuer, CertManagerCertificate] {
+  requireOptions(opts, 'issuerRotationManifests');
   const {
     anchorCertPem,
     anchorKeyPem,

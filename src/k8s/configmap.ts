@@ -1,3 +1,4 @@
+import { requireOptions } from '../validate';
 import {
   DEFAULT_NAMESPACE,
   loadObject,
@@ -37,6 +38,7 @@ export interface TrustRootsConfigMapOptions {
  * ```
  */
 export function trustRootsConfigMap(opts: TrustRootsConfigMapOptions): TrustRootsConfigMap {
+  requireOptions(opts, 'trustRootsConfigMap');
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

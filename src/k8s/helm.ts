@@ -1,3 +1,4 @@
+import { requireOptions } from '../validate';
 import { loadDocument, readString, requireText } from './manifest';
 
 /** The identity part of the `linkerd-control-plane` chart's values. */
@@ -25,6 +26,7 @@ export interface HelmIdentityPems {
  * ```
  */
 export function helmValues(pems: HelmIdentityPems): HelmIdentityValues {
+  requireOptions(pems, 'helmValues');
   return {
     identityTrustAnchorsPEM: requireText(pems.trustAnchorsPem, 'trustAnchorsPem'),
     identity: {

@@ -1,4 +1,5 @@
 import { PkiError, quoteInput } from '../errors';
+import { describeKind } from '../validate';
 import { fromYaml, isRecord } from './yaml';
 
 /**
@@ -96,7 +97,12 @@ export function fieldPath(path: readonly string[]): string {
  */
 export function showValue(value: unknown): string {
   if (typeof value === 'string') return quoteInput(value);
-  const json = String(JSON.stringify(value));
+  let json: string;
+  try {
+    json = String(JSON.stringify(value));
+  } catch {
+    return describeKind(value); // a bigint, a cycle, a throwing getter
+  }
   return json.length <= 64 ? json : `a ${Array.isArray(value) ? 'list' : 'mapping'}`;
 }
 

@@ -1,4 +1,5 @@
 import { isPkiError } from '../errors';
+import { requireOptions } from '../validate';
 import { decodeBase64, encodeBase64 } from './base64';
 import {
   DEFAULT_NAMESPACE,
@@ -79,6 +80,7 @@ export interface IssuerCredentials {
  * ```
  */
 export function issuerSecret(opts: IssuerSecretOptions): TlsSecret {
+  requireOptions(opts, 'issuerSecret');
   return tlsSecret(opts.name ?? 'linkerd-identity-issuer', opts.namespace ?? DEFAULT_NAMESPACE, {
     'tls.crt': requireText(opts.certPem, 'certPem'),
     'tls.key': requireText(opts.keyPem, 'keyPem'),
@@ -133,6 +135,7 @@ export interface TrustAnchorCredentials {
  * ```
  */
 export function trustAnchorSecret(opts: TrustAnchorSecretOptions): TlsSecret {
+  requireOptions(opts, 'trustAnchorSecret');
   return tlsSecret(opts.name ?? 'linkerd-trust-anchor', opts.namespace ?? DEFAULT_NAMESPACE, {
     'tls.crt': requireText(opts.certPem, 'certPem'),
     'tls.key': requireText(opts.keyPem, 'keyPem'),

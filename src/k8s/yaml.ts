@@ -1,5 +1,6 @@
 import { LineCounter, parseAllDocuments, stringify } from 'yaml';
 import { PkiError } from '../errors';
+import { requireObject } from '../validate';
 
 /**
  * Whether `value` is a plain mapping (not null, not an array).
@@ -30,8 +31,18 @@ function isList(value: object | readonly object[]): value is readonly object[] {
  * ```
  */
 export function toYaml(objects: object | readonly object[]): string {
+  requireObject(objects, 'the objects to write');
   const list = isList(objects) ? objects : [objects];
-  return list.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  for (let i = 0; i < list.length; i++) requireObject(list[i], `the objects to write [${i}]`);
+  try {
+    return list.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
+  } catch (e) {
+    throw new PkiError(
+      'ERR_INVALID_ARGUMENT',
+      'the objects hold a value YAML cannot write (such as a symbol or a function)',
+      { cause: e },
+    );
+  }
 }
 
 /**

@@ -1,9 +1,11 @@
 import { p256 } from '@noble/curves/nist.js';
 import { cryptoBackend } from '../crypto/backend';
+import { ecPointProblem } from '../crypto/point';
 import type { SigningKey } from '../crypto/types';
 import { sameBytes } from '../der';
 import { PkiError, quoteInput } from '../errors';
 import { base64UrlEncode, decodePem, encodePem } from '../pem';
+import { optionalFunction, optionalOptions, requireBytes, requireObject } from '../validate';
 import { parsePublicKeyInfo } from '../x509/spki';
 import type { PublicKeyInfo } from '../x509/types';
 import {
@@ -32,14 +34,10 @@ export interface EcPrivateJwk extends EcPublicJwk {
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 function validPoint(point: Uint8Array): Uint8Array {
-  if (point.length !== 65 || point[0] !== 0x04) {
-    throw new PkiError('ERR_KEY_INVALID', 'P-256 public keys must be uncompressed 65-byte points');
-  }
-  try {
-    p256.Point.fromBytes(point).assertValidity();
-  } catch {
-    throw new PkiError('ERR_KEY_INVALID', 'public key point is not on the P-256 curve');
-  }
+  if (!(point instanceof Uint8Array))
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'a P-256 public point must be bytes');
+  const bad = ecPointProblem('P-256', point);
+  if (bad !== undefined) throw new PkiError('ERR_KEY_INVALID', `not a P-256 public key: ${bad}`);
   return point;
 }
 
@@ -88,13 +86,18 @@ export class PublicKey {
 
   /** Use {@link importPublicKey} or a private key's `publicKey`. */
   constructor(point: Uint8Array) {
-    this.point = checkedPoint !== undefined && point === checkedPoint ? point : validPoint(point);
-    this.spki = encodeSpki(point);
+    requireBytes(point, 'the public point');
+    // A raw point is copied before it is checked: the key checked is the key kept.
+    this.point = checkedPoint !== undefined && point === checkedPoint ? point : validPoint(point.slice());
+    this.spki = encodeSpki(this.point);
     this.info = parsePublicKeyInfo(this.spki);
   }
 
   /** Whether both keys are the same point. */
   equals(other: PublicKey | PublicKeyInfo): boolean {
+    if (other instanceof PublicKey) requireBytes(other.point, 'the other key');
+    else
+      requireBytes((requireObject(other, 'the other key') as { der?: unknown }).der, 'the other key `der`');
     return other instanceof PublicKey ? sameBytes(this.point, other.point) : sameBytes(this.spki, other.der);
   }
 
@@ -133,6 +136,8 @@ export class PrivateKey implements SigningKey {
 
   /** Use {@link generateKeyPair} or {@link importPrivateKey}. */
   constructor(scalar: Uint8Array, publicPoint?: Uint8Array) {
+    requireBytes(scalar, 'the private scalar');
+    if (publicPoint !== undefined) requireBytes(publicPoint, 'the public point');
     if (scalar.length !== 32 || !p256.utils.isValidSecretKey(scalar)) {
       throw new PkiError('ERR_KEY_INVALID', 'private scalar is out of range for P-256');
     }
@@ -193,6 +198,7 @@ export class PrivateKey implements SigningKey {
 
   /** Signs `data` with ecdsa-with-SHA256; returns the DER signature. */
   sign(data: Uint8Array): Promise<Uint8Array> {
+    requireBytes(data, '`data`');
     return cryptoBackend().signP256(this, data);
   }
 
@@ -202,6 +208,7 @@ export class PrivateKey implements SigningKey {
    * reproducible output.
    */
   signDeterministic(data: Uint8Array): Uint8Array {
+    requireBytes(data, '`data`');
     return p256.sign(data, this.#scalar, { format: 'der', lowS: false });
   }
 
@@ -239,6 +246,8 @@ export interface GenerateKeyOptions {
  * ```
  */
 export async function generateKeyPair(options: GenerateKeyOptions = {}): Promise<PrivateKey> {
+  optionalOptions(options, 'generateKeyPair');
+  optionalFunction(options.random, '`random`');
   if (options.random) {
     const seed = options.random(48);
     if (!(seed instanceof Uint8Array) || seed.length !== 48) {
@@ -339,5 +348,6 @@ export function importPublicKey(input: string | Uint8Array): PublicKey {
  * ```
  */
 export function isP256(key: PublicKeyInfo): boolean {
+  requireObject(key, '`key`');
   return key.kind === 'ec' && key.curve === 'P-256';
 }

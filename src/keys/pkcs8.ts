@@ -1,3 +1,4 @@
+import { p256 } from '@noble/curves/nist.js';
 import {
   bitString,
   DerReader,
@@ -92,11 +93,34 @@ export function readPkcs8(der: Uint8Array): EcKeyParts {
     alg.expectEnd('PrivateKeyInfo algorithm');
     const inner = seq.content(seq.read(TAG.OCTET_STRING, 'PrivateKeyInfo privateKey'));
     seq.readOptional(0xa0, 'PrivateKeyInfo attributes');
-    seq.readOptional(0x81, 'PrivateKeyInfo publicKey');
+    const publicKey = seq.readOptional(0x81, 'PrivateKeyInfo publicKey');
     seq.expectEnd('PrivateKeyInfo');
-    return readEcPrivateKey(inner, curveOid);
+    const parts = readEcPrivateKey(inner, curveOid);
+    if (publicKey === undefined) return parts;
+    // RFC 5958 v2: the public key beside the private one is a public key too, held to the same rules.
+    const bits = seq.content(publicKey);
+    if (bits.length < 2 || bits[0] !== 0)
+      throw new PkiError(
+        'ERR_KEY_INVALID',
+        'invalid PKCS#8 key: publicKey is not an octet-aligned BIT STRING',
+      );
+    const outer = bits.subarray(1);
+    if (parts.publicPoint === undefined) return { scalar: parts.scalar, publicPoint: outer };
+    if (!samePoint(parts.publicPoint, outer)) {
+      throw new PkiError('ERR_KEY_MISMATCH', 'the two public keys stored with the private key differ');
+    }
+    return parts;
   } catch (e) {
     throw keyError(e, 'PKCS#8 key');
+  }
+}
+
+/** Whether two encodings (uncompressed or compressed) are the same P-256 point; `ERR_KEY_INVALID` if one is none. */
+function samePoint(a: Uint8Array, b: Uint8Array): boolean {
+  try {
+    return p256.Point.fromBytes(a).equals(p256.Point.fromBytes(b));
+  } catch {
+    throw new PkiError('ERR_KEY_INVALID', 'a public key stored with the private key is not a P-256 point');
   }
 }
 

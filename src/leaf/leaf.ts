@@ -2,9 +2,11 @@ import { DEFAULT_CLOCK_SKEW_MS } from '../anchor/anchor';
 import { type CertificateRequest, parseCsr, summarizeSans, verifyCsr } from '../csr';
 import { PkiError } from '../errors';
 import { checkSigner, type Issuer } from '../issuer/issuer';
-import { isP256, type PublicKey } from '../keys';
+import { importPublicKey, isP256, PrivateKey, PublicKey } from '../keys';
 import { encodePem } from '../pem';
 import { linkerdIdentityToSpiffeId } from '../spiffe';
+import { requireIdentityName } from '../spiffe/linkerd';
+import { requireAuthority, requireOptions } from '../validate';
 import { parseCertificate } from '../x509/certificate';
 import {
   authorityKeyIdExtension,
@@ -14,6 +16,7 @@ import {
   subjectAltNameNode,
 } from '../x509/encode';
 import {
+  checkClockSkew,
   checkLifetime,
   ecdsaTbs,
   type IssuedCertificate,
@@ -33,7 +36,12 @@ export const DEFAULT_LEAF_LIFETIME_MS = 24 * 3_600_000;
 export interface LeafOptions extends MintOptions {
   /** The issuer that signs the leaf. */
   readonly issuer: Issuer;
-  /** The workload identity: CN and DNS SAN, e.g. `web.shop.serviceaccount.identity.linkerd.cluster.local`. */
+  /**
+   * The workload identity: CN and DNS SAN, e.g. `web.shop.serviceaccount.identity.linkerd.cluster.local`.
+   * In every mode a Linkerd identity name: lowercase DNS-1123 labels, at most 63 characters each and 253
+   * in all (see `requireIdentityName`); with a SPIFFE ID, of the form
+   * `<sa>.<ns>.serviceaccount.identity.<cp-ns>.<trust-domain>` too.
+   */
   readonly identity: string;
   /** Lifetime in milliseconds. Default 24 h. */
   readonly lifetime?: number;
@@ -69,6 +77,9 @@ export interface IssuedLeaf extends IssuedCertificate {
 }
 
 interface IssuerTemplate {
+  /** The issuer certificate the template was made from: a new one (or a changed issuer) gets a new template. */
+  readonly certificate: Certificate;
+  /** Frozen: every leaf of the issuer hands out this one array. */
   readonly chain: readonly Certificate[];
   readonly chainPem: string;
   readonly fixedExtensions: readonly Uint8Array[];
@@ -80,13 +91,14 @@ const templates = new WeakMap<Issuer, IssuerTemplate>();
 
 function templateFor(issuer: Issuer): IssuerTemplate {
   let t = templates.get(issuer);
-  if (!t) {
+  if (!t || t.certificate !== issuer.certificate) {
     // Everything above the issuer but the root anchor, which peers hold already.
     const above = issuer.chain.at(-1)?.selfIssued ? issuer.chain.slice(0, -1) : issuer.chain;
     const chain = [issuer.certificate, ...above];
     const aki = issuer.certificate.subjectKeyId;
     t = {
-      chain,
+      certificate: issuer.certificate,
+      chain: Object.freeze(chain),
       chainPem: issuer.pem + above.map((c) => encodePem('CERTIFICATE', c.der)).join(''),
       fixedExtensions: aki
         ? [LEAF_KEY_USAGE, LEAF_EXT_KEY_USAGE, authorityKeyIdExtension(aki)]
@@ -112,8 +124,11 @@ function spiffeUris(identity: string, spiffe: LeafOptions['spiffe']): string[] {
 }
 
 /**
- * Issues a leaf for a public key, without a CSR (tools and tests). Same profile as {@link issueLeaf}.
+ * Issues a leaf for a public key, without a CSR (tools and tests). Same profile and identity checks as
+ * {@link issueLeaf}.
  *
+ * @throws {PkiError} `ERR_IDENTITY_INVALID` before anything is signed when `identity` is not a Linkerd
+ *   identity name (or, with a SPIFFE ID, not of its form).
  * @example
  * ```ts
  * const key = await generateKeyPair();
@@ -121,12 +136,49 @@ function spiffeUris(identity: string, spiffe: LeafOptions['spiffe']): string[] {
  * ```
  */
 export async function issueLeafForKey(options: IssueLeafForKeyOptions): Promise<IssuedLeaf> {
+  checkLeafOptions(options, 'issueLeafForKey');
+  const key = options.publicKey;
+  if (typeof key !== 'object' || key === null)
+    throw new PkiError('ERR_INVALID_ARGUMENT', '`publicKey` must be a PublicKey or a parsed public key');
   const now = nowMs(options);
   checkSigner(options.issuer.certificate, options.issuer.key, now);
-  const key = options.publicKey;
-  if (!('spki' in key) && !isP256(key))
-    throw new PkiError('ERR_KEY_UNSUPPORTED', 'leaf keys must be ECDSA P-256');
-  return mintLeaf(options, 'spki' in key ? key.spki : key.der, now);
+  // A parsed key is read as its SPKI, checked again (a P-256 point on the curve), like every other input.
+  const spki = importPublicKey(publicKeyDer(key)).spki;
+  return mintLeaf(options, spki, now);
+}
+
+/**
+ * Checks what every leaf needs before anything is read further: an options object, an issuer made by
+ * l5d-pki (or shaped like one), a Linkerd identity name and a valid `spiffe` option. Throws
+ * `ERR_INVALID_ARGUMENT` or `ERR_IDENTITY_INVALID`.
+ */
+function checkLeafOptions(options: LeafOptions, fn: string): void {
+  requireOptions(options, fn);
+  requireAuthority(options.issuer, '`issuer`', PrivateKey);
+  requireIdentityName(options.identity);
+  const spiffe: unknown = options.spiffe;
+  if (spiffe === undefined || typeof spiffe === 'boolean') return;
+  if (
+    typeof spiffe !== 'object' ||
+    spiffe === null ||
+    typeof (spiffe as { trustDomain?: unknown }).trustDomain !== 'string'
+  )
+    throw new PkiError('ERR_INVALID_ARGUMENT', '`spiffe` must be a boolean or { trustDomain }');
+}
+
+/**
+ * The SPKI DER of a {@link PublicKey} or a parsed public key (read once, to be imported and checked
+ * again); throws `ERR_INVALID_ARGUMENT` for anything else.
+ */
+function publicKeyDer(key: PublicKey | PublicKeyInfo): Uint8Array {
+  let der: unknown;
+  try {
+    der = key instanceof PublicKey ? key.spki : (key as { der?: unknown }).der;
+  } catch {
+    der = undefined;
+  }
+  if (der instanceof Uint8Array) return der;
+  throw new PkiError('ERR_INVALID_ARGUMENT', '`publicKey` must be a PublicKey or a parsed public key');
 }
 
 /** A leaf ready to sign: its TBSCertificate, and what the result needs besides. */
@@ -136,13 +188,11 @@ interface PreparedLeaf {
   readonly template: IssuerTemplate;
 }
 
+/** Writes a leaf's TBSCertificate; `options.identity` has been checked ({@link requireIdentityName}). */
 function prepareLeaf(options: LeafOptions, spki: Uint8Array, now: number): PreparedLeaf {
   const { issuer, identity } = options;
-  if (typeof identity !== 'string' || identity.length === 0) {
-    throw new PkiError('ERR_IDENTITY_INVALID', 'identity must be a non-empty string');
-  }
   const lifetime = checkLifetime(options.lifetime ?? DEFAULT_LEAF_LIFETIME_MS, 'leaf lifetime');
-  const skew = options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS;
+  const skew = checkClockSkew(options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS, 'leaf', now, lifetime);
   const template = templateFor(issuer);
   const notAfter = Math.min(wholeSeconds(now + lifetime + skew), issuer.certificate.notAfter.getTime());
   const tbs = ecdsaTbs({
@@ -208,6 +258,8 @@ async function mintLeaf(options: LeafOptions, spki: Uint8Array, now: number): Pr
  * equal to `identity`, CN empty or equal to it, no email, IP or URI SANs, an ECDSA P-256 key, and a valid
  * proof of possession. Returns the parsed CSR.
  *
+ * @throws {PkiError} `ERR_IDENTITY_INVALID` when `identity` is not a Linkerd identity name; a CSR code
+ *   (`ERR_CSR_…`) when the CSR fails a check.
  * @example
  * ```ts
  * const csr = await checkLinkerdCsr(csrDer, 'web.shop.serviceaccount.identity.linkerd.cluster.local');
@@ -217,18 +269,27 @@ export async function checkLinkerdCsr(
   input: Uint8Array | string | CertificateRequest,
   identity: string,
 ): Promise<CertificateRequest> {
+  requireIdentityName(identity);
   const csr = checkLinkerdCsrContent(input, identity);
   if (!(await verifyCsr(csr)))
     throw new PkiError('ERR_CSR_SIGNATURE', 'the CSR signature does not verify under its own key');
   return csr;
 }
 
-/** {@link checkLinkerdCsr} but for the signature. */
+/** The DER of a CSR given parsed; throws `ERR_INVALID_ARGUMENT` for anything else. */
+function csrDer(input: CertificateRequest): Uint8Array {
+  const der = typeof input === 'object' && input !== null ? (input as { der?: unknown }).der : undefined;
+  if (der instanceof Uint8Array) return der;
+  throw new PkiError('ERR_INVALID_ARGUMENT', 'a CSR must be given as DER, as PEM or parsed by parseCsr');
+}
+
+/** {@link checkLinkerdCsr} but for the signature; `identity` has been checked. */
 function checkLinkerdCsrContent(
   input: Uint8Array | string | CertificateRequest,
   identity: string,
 ): CertificateRequest {
-  const csr = typeof input === 'string' || input instanceof Uint8Array ? parseCsr(input) : input;
+  // A parsed CSR is read as its DER, like every other input: its fields are not trusted.
+  const csr = parseCsr(typeof input === 'string' || input instanceof Uint8Array ? input : csrDer(input));
   if (!isP256(csr.publicKey)) {
     const what = csr.publicKey.kind === 'ec' ? `EC ${csr.publicKey.curve}` : csr.publicKey.kind.toUpperCase();
     throw new PkiError(
@@ -273,6 +334,10 @@ function checkLinkerdCsrContent(
  * AKI = the issuer's SKI; notBefore = now − skew; notAfter = min(now + lifetime + skew, issuer notAfter).
  * Refuses an issuer that is expired, not yet valid, not a CA, or whose key does not match.
  *
+ * @throws {PkiError} `ERR_IDENTITY_INVALID` before anything is signed when `identity` is not a Linkerd
+ *   identity name (lowercase DNS-1123 labels, 63 characters each, 253 in all; no wildcard, trailing dot,
+ *   space, NUL, comma or URI), in every mode, `spiffe: false` included; `ERR_CSR_…` when the CSR fails
+ *   the identity service's checks.
  * @example
  * ```ts
  * const leaf = await issueLeaf({ issuer, csr: csrDer, identity: 'web.shop.serviceaccount.identity.linkerd.cluster.local' });
@@ -280,6 +345,7 @@ function checkLinkerdCsrContent(
  * ```
  */
 export async function issueLeaf(options: IssueLeafOptions): Promise<IssuedLeaf> {
+  checkLeafOptions(options, 'issueLeaf');
   const now = nowMs(options);
   checkSigner(options.issuer.certificate, options.issuer.key, now);
   const csr = checkLinkerdCsrContent(options.csr, options.identity);

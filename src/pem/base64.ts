@@ -1,4 +1,5 @@
 import { PkiError } from '../errors';
+import { requireBytes, requireString } from '../validate';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -83,6 +84,7 @@ function decodeWith(text: string, table: Int8Array, padded: boolean, what: strin
  * ```
  */
 export function base64Encode(bytes: Uint8Array): string {
+  requireBytes(bytes, 'the bytes to encode');
   return encodeWith(bytes, STD_CODES, true);
 }
 
@@ -96,6 +98,7 @@ export function base64Encode(bytes: Uint8Array): string {
  * ```
  */
 export function base64Decode(text: string): Uint8Array {
+  requireString(text, 'base64 input');
   return decodeWith(text, STD_TABLE, true, 'base64');
 }
 
@@ -108,6 +111,7 @@ export function base64Decode(text: string): Uint8Array {
  * ```
  */
 export function base64UrlEncode(bytes: Uint8Array): string {
+  requireBytes(bytes, 'the bytes to encode');
   return encodeWith(bytes, URL_CODES, false);
 }
 
@@ -120,5 +124,6 @@ export function base64UrlEncode(bytes: Uint8Array): string {
  * ```
  */
 export function base64UrlDecode(text: string): Uint8Array {
+  requireString(text, 'base64url input');
   return decodeWith(text, URL_TABLE, false, 'base64url');
 }

@@ -1,4 +1,5 @@
 import { PkiError, quoteInput } from '../errors';
+import { requireArray, requireBytes, requireString } from '../validate';
 import { base64Decode } from './base64';
 
 /** One decoded PEM block. */
@@ -126,6 +127,7 @@ function decodeBody(body: string, label: string, index: number): Uint8Array {
  * ```
  */
 export function decodePemBlock(text: string, labels: readonly string[]): PemBlock {
+  requireArray(labels, '`labels`', requireString);
   const blocks = decodePem(text);
   if (blocks.length !== 1) {
     throw new PkiError('ERR_PEM_INVALID', `expected one PEM block, found ${blocks.length}`);
@@ -149,6 +151,8 @@ export function decodePemBlock(text: string, labels: readonly string[]): PemBloc
  * ```
  */
 export function encodePem(label: string, der: Uint8Array): string {
+  requireString(label, 'the PEM label');
+  requireBytes(der, 'the DER to encode');
   const groups = Math.ceil(der.length / 3);
   // Base64 with a line break after every 64 characters, written into one reused buffer (a new typed
   // array this size costs V8 about a microsecond) and converted once.
@@ -208,5 +212,6 @@ const PEM_TEXT = new TextDecoder();
  * ```
  */
 export function isPemText(text: string): boolean {
+  if (typeof text !== 'string') return false;
   return text.includes(BEGIN);
 }

@@ -5,6 +5,17 @@ import { DEFAULT_LEAF_LIFETIME_MS } from '../leaf/leaf';
 import { decodePem } from '../pem';
 import { formatDuration } from '../schedule/duration';
 import { checkMs, rfc3339, timeOf } from '../schedule/time';
+import {
+  arrayOf,
+  optionalArray,
+  optionalString,
+  requireCertificate,
+  requireDate,
+  requireFields,
+  requireObject,
+  requireOptions,
+  requireString,
+} from '../validate';
 import { type VerifyFailureCode, verifyChain } from '../verify';
 import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/types';
@@ -178,6 +189,15 @@ function stepCheck(
   defaultIssuers: readonly CertificateChain[],
 ): RotationStep['check'] {
   return async (material) => {
+    const chains = (list: unknown, what: string) =>
+      optionalArray(list, what, (c, w) => {
+        if (typeof c !== 'string')
+          requireFields(c, w, {
+            certificate: requireCertificate,
+            chain: (l, wl) => optionalArray(l, wl, requireCertificate),
+          });
+      });
+    requireFields(material, 'the rotation material', { leaves: chains, issuers: chains });
     const at = new Date(timeOf(material.at, 'at'));
     const items = await Promise.all([
       ...(material.leaves ?? []).map((c, i) => verifyItem('leaf', i, c, leafBundles, at)),
@@ -216,6 +236,16 @@ function toAnchor(input: AnchorRotationInput['newAnchor']): Certificate {
  * ```
  */
 export function planAnchorRotation(input: AnchorRotationInput): AnchorRotationPlan {
+  requireOptions(input, 'planAnchorRotation');
+  if (typeof input.newAnchor !== 'string') {
+    const given = requireObject(input.newAnchor, '`newAnchor`');
+    requireCertificate('certificate' in given ? given.certificate : given, '`newAnchor`');
+  }
+  if (input.newIssuer !== undefined)
+    requireFields(input.newIssuer, '`newIssuer`', {
+      certificate: requireCertificate,
+      chain: (chain, what) => optionalArray(chain, what, requireCertificate),
+    });
   const now = timeOf(input.now, 'now');
   const leafLifetime = checkMs(input.leafLifetime ?? DEFAULT_LEAF_LIFETIME_MS, 'leafLifetime', 1);
   const margin = checkMs(input.margin, 'margin', 0);
@@ -282,6 +312,19 @@ function describe(cert: Certificate): string {
  * ```
  */
 export function formatRotationPlan(plan: AnchorRotationPlan): string {
+  requireFields(plan, 'the plan', {
+    oldAnchors: arrayOf(requireCertificate),
+    newAnchor: requireCertificate,
+    steps: arrayOf((step, what) =>
+      requireFields(step, what, {
+        id: requireString,
+        title: requireString,
+        notBefore: requireDate,
+        condition: requireString,
+        bundlePem: optionalString,
+      }),
+    ),
+  });
   const lines = [
     'anchor rotation',
     ...plan.oldAnchors.map((a) => `  retiring:    ${describe(a)}`),

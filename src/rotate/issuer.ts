@@ -1,6 +1,8 @@
 import { sameBytes } from '../der';
 import { PkiError } from '../errors';
 import { createIssuer, type Issuer, type IssuerOptions } from '../issuer/issuer';
+import { PrivateKey } from '../keys';
+import { requireAuthority, requireCertificate, requireObject, requireOptions } from '../validate';
 import type { Certificate } from '../x509/types';
 
 /**
@@ -32,6 +34,12 @@ export interface RotateIssuerOptions extends IssuerOptions {
  * ```
  */
 export async function rotateIssuer(options: RotateIssuerOptions): Promise<Issuer> {
+  requireOptions(options, 'rotateIssuer');
+  requireAuthority(options.anchor, '`anchor`', PrivateKey);
+  if (options.current !== undefined) {
+    const given = requireObject(options.current, '`current`');
+    requireCertificate('certificate' in given ? given.certificate : given, '`current`');
+  }
   const { current, ...rest } = options;
   if (current === undefined) return createIssuer(rest);
   const currentCert = 'certificate' in current ? current.certificate : current;

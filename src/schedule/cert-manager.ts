@@ -1,4 +1,5 @@
 import { PkiError } from '../errors';
+import { requireOptions } from '../validate';
 import { formatDuration } from './duration';
 import { checkMs, DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, timeOf } from './time';
 
@@ -76,6 +77,7 @@ function checkPercentage(pct: number | undefined): void {
  * ```
  */
 export function certManagerRenewalTime(input: CertManagerRenewalInput): Date {
+  requireOptions(input, 'certManagerRenewalTime');
   const notBefore = timeOf(input.notBefore, 'notBefore');
   const notAfter = timeOf(input.notAfter, 'notAfter');
   const { renewBefore, renewBeforePercentage: pct } = input;
@@ -150,6 +152,7 @@ export interface CertManagerSpecValidation {
  * ```
  */
 export function validateCertManagerSpec(spec: CertManagerSpecInput): CertManagerSpecValidation {
+  requireOptions(spec, 'validateCertManagerSpec');
   const duration = checkMs(spec.duration ?? CERT_MANAGER_DEFAULT_DURATION_MS, 'duration');
   const { renewBefore, renewBeforePercentage: pct } = spec;
   if (renewBefore !== undefined) checkMs(renewBefore, 'renewBefore');

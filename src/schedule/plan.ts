@@ -1,6 +1,16 @@
 import { DEFAULT_CLOCK_SKEW_MS } from '../anchor/anchor';
 import { PkiError } from '../errors';
 import { DEFAULT_LEAF_LIFETIME_MS } from '../leaf/leaf';
+import {
+  arrayOf,
+  requireArray,
+  requireDate,
+  requireFields,
+  requireNumber,
+  requireObject,
+  requireOptions,
+  requireString,
+} from '../validate';
 import { certManagerRenewalTime, validateCertManagerSpec } from './cert-manager';
 import { formatDuration } from './duration';
 import { proxyRefreshDelay } from './proxy';
@@ -236,6 +246,10 @@ function planManualRotation(b: PlanBuilder, issuer: Span, expired: boolean): voi
  * ```
  */
 export function planHierarchy(input: PlanInput): HierarchyPlan {
+  requireOptions(input, 'planHierarchy');
+  requireArray(input.anchors, '`anchors`', requireObject);
+  requireObject(input.issuer, '`issuer`');
+  if (input.issuerRenewal !== undefined) requireObject(input.issuerRenewal, '`issuerRenewal`');
   const now = timeOf(input.now, 'now');
   const leafLifetime = checkMs(input.leafLifetime ?? DEFAULT_LEAF_LIFETIME_MS, 'leafLifetime');
   if (leafLifetime <= 0) throw new PkiError('ERR_SCHEDULE_INVALID', 'leafLifetime must be positive');
@@ -289,6 +303,14 @@ export function planHierarchy(input: PlanInput): HierarchyPlan {
  * ```
  */
 export function formatPlan(plan: HierarchyPlan): string {
+  requireFields(plan, 'the plan', {
+    leafValidUntil: requireDate,
+    leafRefreshEvery: requireNumber,
+    events: arrayOf((e, what) =>
+      requireFields(e, what, { at: requireDate, kind: requireString, note: requireString }),
+    ),
+    warnings: arrayOf((w, what) => requireFields(w, what, { code: requireString, message: requireString })),
+  });
   const lines = [
     `leaves: valid until ${rfc3339(plan.leafValidUntil.getTime())}, refreshed every ${formatDuration(plan.leafRefreshEvery)}`,
     'events:',

@@ -1,4 +1,5 @@
 import { PkiError } from '../errors';
+import { optionalOptions } from '../validate';
 import { checkMs, HOUR_MS, SECOND_MS, timeOf } from './time';
 
 /**
@@ -50,6 +51,7 @@ export interface ProxyRefreshOptions {
  * ```
  */
 export function proxyRefreshDelay(notAfter: Date, now: Date, opts: ProxyRefreshOptions = {}): number {
+  optionalOptions(opts, 'proxyRefreshDelay');
   const min = checkMs(opts.min ?? PROXY_REFRESH_MIN_MS, 'min', 0);
   const max = checkMs(opts.max ?? PROXY_REFRESH_MAX_MS, 'max', 0);
   if (min > max)

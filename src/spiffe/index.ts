@@ -2,6 +2,7 @@ export { isDns1123Label, isDns1123Subdomain } from './dns';
 export { formatSpiffeId, isValidSpiffeId, parseSpiffeId, type SpiffeId, spiffeIdFromSegments } from './id';
 export {
   DEFAULT_SPIFFE_TRUST_DOMAIN,
+  identityNameProblem,
   type LinkerdIdentityInput,
   type LinkerdIdentityParts,
   type LinkerdToSpiffeOptions,
@@ -10,6 +11,7 @@ export {
   type ParseLinkerdIdentityOptions,
   parseLinkerdIdentity,
   parseServiceAccountUsername,
+  requireIdentityName,
   type ServiceAccountRef,
   type SpiffeToLinkerdOptions,
   spiffeIdToLinkerdIdentity,

@@ -1,3 +1,5 @@
+import { PkiError, quoteInput } from '../errors';
+import { requireOptions } from '../validate';
 import { isDns1123Label, isDns1123Subdomain } from './dns';
 import { invalid, requireString } from './fail';
 import { formatSpiffeId, parseSpiffeId, type SpiffeId, spiffeIdFromSegments } from './id';
@@ -123,6 +125,63 @@ export interface ServiceAccountRef {
   readonly serviceAccount: string;
 }
 
+/** Longest DNS name and label (RFC 1035 §2.3.4). */
+const MAX_NAME = 253;
+const MAX_NAME_LABEL = 63;
+const UPPERCASE = /[A-Z]/;
+const NOT_LDH = /[^A-Za-z0-9.-]/;
+
+/**
+ * Why `name` cannot be a Linkerd identity name (the CN and DNS SAN of a workload's certificate and CSR,
+ * the name the proxy authenticates), or `undefined` when it can. An identity name is a DNS-1123
+ * subdomain: lowercase labels of `[a-z0-9-]` that start and end with a letter or digit, at most 63
+ * characters each and 253 in all, joined by single dots, with no trailing dot. So no wildcard, no
+ * uppercase, no space, NUL or comma, and no URI such as a `spiffe://` ID.
+ *
+ * @example
+ * ```ts
+ * identityNameProblem('web.shop.serviceaccount.identity.linkerd.cluster.local'); // undefined
+ * identityNameProblem('*.shop.serviceaccount.identity.linkerd.cluster.local'); // 'has a wildcard label'
+ * identityNameProblem('Web.shop.example'); // 'has uppercase letters'
+ * ```
+ */
+export function identityNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string') return `is not a string but ${name === null ? 'null' : typeof name}`;
+  if (isDns1123Subdomain(name)) return undefined;
+  if (name.length === 0) return 'is empty';
+  if (name.length > MAX_NAME) return `is ${name.length} characters; a DNS name has at most ${MAX_NAME}`;
+  if (name.endsWith('.')) return 'ends with a dot';
+  if (name.startsWith('*.') || name.includes('*')) return 'has a wildcard label';
+  if (UPPERCASE.test(name)) return 'has uppercase letters (identity names are lowercase)';
+  if (NOT_LDH.test(name)) return 'has characters other than a-z, 0-9, "-" and "."';
+  for (const label of name.split('.')) {
+    if (label === '') return 'has an empty label';
+    if (label.length > MAX_NAME_LABEL) {
+      return `has a ${label.length}-character label; a DNS label has at most ${MAX_NAME_LABEL}`;
+    }
+    if (label.startsWith('-') || label.endsWith('-')) return 'has a label that starts or ends with "-"';
+  }
+  return 'is not a DNS-1123 subdomain';
+}
+
+/**
+ * Returns `name` when it is a Linkerd identity name ({@link identityNameProblem}); what issuance and CSRs
+ * check before anything is signed, and what the CLI checks its `--identity` with.
+ *
+ * @throws {PkiError} `ERR_IDENTITY_INVALID` naming the reason; `ERR_INVALID_ARGUMENT` when `name` is not
+ *   a string.
+ * @example
+ * ```ts
+ * requireIdentityName('linkerd-identity.linkerd.serviceaccount.identity.linkerd.cluster.local'); // returns it
+ * requireIdentityName('spiffe://identity.linkerd.cluster.local/ns/shop/sa/web'); // throws ERR_IDENTITY_INVALID
+ * ```
+ */
+export function requireIdentityName(name: unknown, what = 'identity'): string {
+  const problem = identityNameProblem(requireString(name, what));
+  if (problem !== undefined) throw invalid('ERR_IDENTITY_INVALID', what, name as string, problem);
+  return name as string;
+}
+
 function requireLabel(value: string, what: string): string {
   if (!isDns1123Label(requireString(value, what))) {
     throw invalid('ERR_IDENTITY_INVALID', what, value, 'not a DNS-1123 label');
@@ -144,12 +203,13 @@ function requireLabel(value: string, what: string): string {
  * // 'web.shop.serviceaccount.identity.l5d.prod.example'
  * ```
  */
-export function linkerdIdentity({
-  serviceAccount,
-  namespace,
-  controlPlaneNamespace = DEFAULT_CONTROL_PLANE_NAMESPACE,
-  trustDomain = DEFAULT_TRUST_DOMAIN,
-}: LinkerdIdentityInput): string {
+export function linkerdIdentity(input: LinkerdIdentityInput): string {
+  const {
+    serviceAccount,
+    namespace,
+    controlPlaneNamespace = DEFAULT_CONTROL_PLANE_NAMESPACE,
+    trustDomain = DEFAULT_TRUST_DOMAIN,
+  } = requireOptions(input, 'linkerdIdentity');
   requireLabel(serviceAccount, 'service account');
   requireLabel(namespace, 'namespace');
   requireLabel(controlPlaneNamespace, 'control plane namespace');
@@ -182,6 +242,7 @@ export function parseLinkerdIdentity(
   name: string,
   options: ParseLinkerdIdentityOptions = {},
 ): LinkerdIdentityParts {
+  requireOptions(options, 'parseLinkerdIdentity');
   const match = isDns1123Subdomain(requireString(name, 'Linkerd identity'))
     ? IDENTITY_SHAPE.exec(name)
     : null;
@@ -199,7 +260,7 @@ function expectPart(name: string, what: string, actual: string, expected: string
       'ERR_IDENTITY_INVALID',
       'Linkerd identity',
       name,
-      `${what} is not ${JSON.stringify(expected)}`,
+      `${what} is not ${quoteInput(requireString(expected, what))}`,
     );
   }
 }
@@ -242,6 +303,7 @@ export function parseServiceAccountUsername(username: string): ServiceAccountRef
  * ```
  */
 export function linkerdIdentityToSpiffeId(name: string, options: LinkerdToSpiffeOptions = {}): SpiffeId {
+  requireOptions(options, 'linkerdIdentityToSpiffeId');
   const { namespace, serviceAccount } = parseLinkerdIdentity(name, options);
   const trustDomain = options.spiffeTrustDomain ?? DEFAULT_SPIFFE_TRUST_DOMAIN;
   return spiffeIdFromSegments(trustDomain, 'ns', namespace, 'sa', serviceAccount);
@@ -264,6 +326,9 @@ export function spiffeIdToLinkerdIdentity(
   id: SpiffeId | string,
   options: SpiffeToLinkerdOptions = {},
 ): string {
+  requireOptions(options, 'spiffeIdToLinkerdIdentity');
+  if (typeof id !== 'string' && (typeof id !== 'object' || id === null))
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'the SPIFFE ID must be a string or a SpiffeId');
   const uri = typeof id === 'string' ? id : formatSpiffeId(id.trustDomain, id.path);
   const { trustDomain, path } = parseSpiffeId(uri);
   const { spiffeTrustDomain } = options;
@@ -272,7 +337,7 @@ export function spiffeIdToLinkerdIdentity(
       'ERR_IDENTITY_INVALID',
       'SPIFFE ID',
       uri,
-      `trust domain is not ${JSON.stringify(spiffeTrustDomain)}`,
+      `trust domain is not ${quoteInput(requireString(spiffeTrustDomain, 'spiffeTrustDomain'))}`,
     );
   }
   const [, namespace, serviceAccount] = SPIFFE_PATH_SHAPE.exec(path) ?? [];

@@ -1,3 +1,4 @@
+import { requireObject } from '../validate';
 import { canonicalSpiffeId, formatSpiffeId, parseSpiffeId, type SpiffeId } from './id';
 import { SPIFFE_SCHEME } from './scan';
 import { parseTrustDomain } from './trust-domain';
@@ -20,6 +21,7 @@ const ZERO_ID = '';
 
 /** The canonical URI of a matcher argument; throws the parse error when it is not a valid SPIFFE ID. */
 function requireId(id: SpiffeId | string): string {
+  if (typeof id !== 'string') requireObject(id, 'the expected SPIFFE ID');
   return typeof id === 'string' ? parseSpiffeId(id).toString() : formatSpiffeId(id.trustDomain, id.path);
 }
 

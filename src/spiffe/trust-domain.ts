@@ -41,3 +41,20 @@ export function parseTrustDomain(s: string): string {
 export function isValidTrustDomain(s: unknown): boolean {
   return typeof s === 'string' && typeof trustDomainEnd(s) === 'number';
 }
+
+/**
+ * `value` as a bare trust domain name (`example.org`), for places where a trust domain names a bundle:
+ * unlike {@link parseTrustDomain}, a SPIFFE ID is refused rather than read as its trust domain, so one
+ * trust domain has exactly one spelling. Not exported from the package.
+ *
+ * @throws {PkiError} `ERR_TRUST_DOMAIN_INVALID`; `ERR_INVALID_ARGUMENT` when `value` is not a string.
+ */
+export function requireTrustDomainName(value: unknown, what: string): string {
+  const s = requireString(value, what);
+  if (s.includes(':/')) {
+    throw invalid('ERR_TRUST_DOMAIN_INVALID', what, s, 'give the trust domain name, not a SPIFFE ID');
+  }
+  const reason = trustDomainNameReason(s);
+  if (reason !== undefined) throw invalid('ERR_TRUST_DOMAIN_INVALID', what, s, reason);
+  return s;
+}

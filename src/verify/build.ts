@@ -14,7 +14,7 @@ import { constrainedNames, nameConstraintsProblem } from './constraints';
 import { signatureAlgorithmProblem } from './policy';
 import { caProblem, validityProblem } from './profile';
 import { failure, type Problem, problem, type VerifyFailure } from './result';
-import type { TrustStore } from './store';
+import { anchorsNamed, anchorsWithKeyId, isAnchor, type TrustStore } from './store';
 
 /**
  * The TLS role the leaf is verified for; `any` checks no extended key usage.
@@ -48,6 +48,8 @@ export interface PathContext {
   readonly maxDepth: number;
   readonly budget: Budget;
   readonly checkSignature: SignatureCheck;
+  /** Whether the strict certificate profile applies (`VerifyChainOptions.profile`). */
+  readonly strict: boolean;
 }
 
 interface Candidate {
@@ -79,7 +81,7 @@ export type PathOutcome = Certificate[] | VerifyFailure;
  * signature check has to wait.
  */
 export function buildPath(leaf: Certificate, ctx: PathContext): MaybePromise<PathOutcome> {
-  return ctx.store.has(leaf) ? [leaf] : extend([leaf], ctx);
+  return isAnchor(ctx.store, leaf) ? [leaf] : extend([leaf], ctx);
 }
 
 /** The pool of {@link buildPathThrough}'s shortcut, and of searches without presented certificates. */
@@ -101,8 +103,8 @@ export function buildPathThrough(
   if (
     !sameBytes(leaf.issuer.der, issuer.subject.der) ||
     sameBytes(leaf.der, issuer.der) ||
-    ctx.store.bySubject(issuer.subject.der).length > 0 ||
-    ctx.store.has(leaf)
+    anchorsNamed(ctx.store, issuer.subject.der).length > 0 ||
+    isAnchor(ctx.store, leaf)
   ) {
     return buildPath(leaf, { ...ctx, pool: poolBySubject([issuer]) });
   }
@@ -168,7 +170,7 @@ function furthest(best: VerifyFailure | undefined, failure: VerifyFailure): Veri
  */
 function issuerCandidates(child: Certificate, path: readonly Certificate[], ctx: PathContext): Candidate[] {
   const candidates: Candidate[] = [];
-  const anchors = ctx.store.bySubject(child.issuer.der);
+  const anchors = anchorsNamed(ctx.store, child.issuer.der);
   for (const cert of anchors) candidates.push({ cert, anchor: true });
   // Pooled certificates are named `child.issuer`: the anchors of that name are the ones they could be.
   const pooled = ctx.pool.empty ? [] : ctx.pool.get(child.issuer.der);
@@ -193,7 +195,7 @@ function likeliness(authorityKeyId: Uint8Array | undefined, subjectKeyId: Uint8A
 
 function unknownIssuer(child: Certificate, store: TrustStore): Problem {
   const issuer = `no trust anchor or presented certificate is named "${formatName(child.issuer)}"`;
-  const byKey = child.authorityKeyId ? store.bySubjectKeyId(child.authorityKeyId) : [];
+  const byKey = child.authorityKeyId ? anchorsWithKeyId(store, child.authorityKeyId) : [];
   const hint =
     byKey.length > 0 ? ` (anchor "${formatName(byKey[0]!.subject)}" has the key, under another name)` : '';
   return problem('UNKNOWN_ISSUER', `${issuer}${hint}`);
@@ -233,7 +235,7 @@ function signedIssuerFailure(
 ): MaybePromise<VerifyFailure | undefined> {
   return (
     nameConstraintFailure(path, issuer, ctx) ??
-    (mayNameAnotherKey(issuer) ? rootKeyIdFailure(issuer, index, ctx) : undefined)
+    (ctx.strict && mayNameAnotherKey(issuer) ? rootKeyIdFailure(issuer, index, ctx) : undefined)
   );
 }
 
@@ -259,7 +261,7 @@ function issuerStateProblem(
   const issuer = candidate.cert;
   return (
     validityProblem(issuer, ctx.at) ??
-    caProblem(issuer, candidate.anchor) ??
+    caProblem(issuer, candidate.anchor, ctx.strict) ??
     pathLenProblem(issuer, intermediates(path).other) ??
     caUsageProblem(issuer, ctx.usage)
   );
@@ -326,7 +328,7 @@ function nameConstraintFailure(
   for (let i = 0; i < path.length; i++) {
     const cert = path[i]!;
     if (i > 0 && cert.selfIssued) continue;
-    const found = nameConstraintsProblem(nc, constrainedNames(cert), ctx.budget);
+    const found = nameConstraintsProblem(nc, constrainedNames(cert), ctx.budget, ctx.strict);
     if (found) return failure(found, found.code === 'BUDGET_EXCEEDED' ? -1 : i);
   }
   return undefined;

@@ -17,18 +17,24 @@ import {
   type Usage,
 } from './build';
 import { commonNameProblem } from './common-name';
-import { formatReferenceName, parseReferenceName, type ReferenceName, sansMatch } from './names';
+import {
+  formatReferenceName,
+  isDnsPattern,
+  parseReferenceName,
+  type ReferenceName,
+  sansMatch,
+} from './names';
 import { leafProblem, uncachedCertificateProblem, uncachedIssuedProblem, validityProblem } from './profile';
 import {
   failure,
   type Problem,
   problem,
+  VerifiedChain,
   type VerifiedIdentity,
   type VerifyFailure,
   type VerifyResult,
-  type VerifySuccess,
 } from './result';
-import { type Limits, type Request, resolveLimits, resolveRequest } from './settings';
+import { type Limits, type Profile, type Request, resolveLimits, resolveRequest } from './settings';
 import {
   type CertificateInput,
   createTrustStore,
@@ -83,16 +89,39 @@ export interface VerifyChainOptions {
   readonly maxDepth?: number;
   /** Work limits against hostile chains. */
   readonly budget?: VerifyBudget;
+  /**
+   * The certificate profile (see {@link Profile}). Default `'linkerd'`: a certificate is refused only for
+   * what Linkerd's proxy (rustls-webpki) or control plane (Go crypto/x509) would refuse, so CAs without a
+   * subjectKeyIdentifier, certificates without an authorityKeyIdentifier (older `linkerd install` output,
+   * cert-manager issuers) and CAs made with OpenSSL's defaults verify. `'strict'` also requires:
+   * - a subjectKeyIdentifier in every issuing CA, an authorityKeyIdentifier keyIdentifier in every
+   *   certificate but the anchor and self-issued ones, a CA's authorityKeyIdentifier holding only a
+   *   keyIdentifier, and a self-signed CA's naming its own key;
+   * - in issuing CAs: critical basicConstraints, a keyUsage and a non-empty subject;
+   * - below the anchor: a serial number from 1 to 20 octets; everywhere: a non-empty issuer, and neither
+   *   keyCertSign nor a pathLenConstraint outside a CA;
+   * - in the leaf: no nameConstraints unless a CA, a subjectAltName critical exactly when the subject is
+   *   empty, and (for `usage: 'server'`) a commonName written as the Baseline Requirements say;
+   * - in name constraints: no dNSName constraint with a leading dot (by default `.cluster.local` means the
+   *   subdomains of cluster.local, as in Go and OpenSSL).
+   *
+   * @example
+   * ```ts
+   * await verifyChain({ leaf, intermediates, bundle, profile: 'strict' });
+   * ```
+   */
+  readonly profile?: Profile;
 }
 
 /**
  * Validates a certificate path per RFC 5280 §6 from `leaf` to one of the trust anchors in `bundle`,
  * building it from `intermediates` (several anchors, issuers sharing a name, cross-signed CAs are all
- * tried). Every certificate on the path, anchor included, must be valid at `at` and meet the RFC 5280
- * profile x509-limbo checks (v3, positive serial, no unprocessed critical extension, CA issuers with
- * critical basicConstraints, keyCertSign and a subjectKeyIdentifier, authorityKeyIdentifier on all but
- * self-issued certificates, pathLenConstraint, name constraints, extended key usage) and the algorithm
- * policy (ECDSA P-256/P-384, RSA 2048+; SHA-256/384/512; no SHA-1, no Ed25519).
+ * tried). Every certificate on the path, anchor included, must be valid at `at` and meet the certificate
+ * profile (by default what Linkerd's proxy and Go accept: v3, a non-negative serial, no unprocessed
+ * critical extension, CA issuers with basicConstraints cA and, when they have a keyUsage, keyCertSign,
+ * pathLenConstraint, name constraints, extended key usage; `profile: 'strict'` for the RFC 5280 and
+ * CA/Browser Forum profile x509-limbo scores) and the algorithm policy (ECDSA P-256/P-384 on the curve,
+ * RSA 2048+; SHA-256/384/512; no SHA-1, no Ed25519).
  *
  * An invalid chain is a result (`ok: false` with a stable `code`), never an exception; only misuse throws
  * `PkiError`: an empty or unparseable bundle (`ERR_BUNDLE_EMPTY`, `ERR_BUNDLE_INVALID`) or invalid options
@@ -111,6 +140,7 @@ export interface VerifyChainOptions {
  * ```
  */
 export async function verifyChain(options: VerifyChainOptions): Promise<VerifyResult> {
+  requireOptions(options, 'verifyChain');
   return verifyWith(
     createTrustStore(options.bundle),
     options,
@@ -158,13 +188,14 @@ export function verifyWith(
   resolve: (input: Certificate | Uint8Array) => Certificate,
   checkSignature: SignatureCheck,
   parseName: (name: string) => ReferenceName = parseReferenceName,
-): MaybePromise<VerifyResult> {
+): MaybePromise<VerifiedChain | VerifyFailure> {
+  // Every input is read, and every byte copied, before anything can wait: what is verified is what was
+  // given at the call, whatever the caller does with its buffers while the result is pending.
+  requireOptions(input, 'verify');
   const request = resolveRequest(input, parseName);
   const leaf = parseInput(input.leaf, 0, 'leaf');
-  if ('ok' in leaf) return leaf;
-  const leafCheck = leafChecks(leaf, request);
-  if (leafCheck) return failure(leafCheck, 0);
   const presented = presentedDer(input.intermediates ?? []);
+  if ('ok' in leaf) return leaf;
   if (presented.length > MAX_INTERMEDIATES) {
     return failure(problem('BUDGET_EXCEEDED', `more than ${MAX_INTERMEDIATES} intermediates`), -1);
   }
@@ -173,6 +204,8 @@ export function verifyWith(
     const cert = parsedOrNothing(resolve, c);
     if (cert) parsed.push(cert);
   }
+  const leafCheck = leafChecks(leaf, request, limits.strict);
+  if (leafCheck) return failure(leafCheck, 0);
   const ctx: PathContext = {
     store,
     pool: parsed.length === 1 ? EMPTY_POOL : poolBySubject(parsed),
@@ -181,6 +214,7 @@ export function verifyWith(
     maxDepth: limits.maxDepth,
     budget: new Budget(limits.budget),
     checkSignature,
+    strict: limits.strict,
   };
   const path = parsed.length === 1 ? buildPathThrough(leaf, parsed[0]!, ctx) : buildPath(leaf, ctx);
   return andThen(path, (p) => (Array.isArray(p) ? success(p) : p));
@@ -203,15 +237,15 @@ export function parseInput(
   }
 }
 
-/** The checks of the leaf on its own: validity, profile, usage and name. */
-function leafChecks(leaf: Certificate, request: Request): Problem | undefined {
+/** The checks of the leaf on its own: validity, profile (the strict one when `strict`), usage and name. */
+function leafChecks(leaf: Certificate, request: Request, strict: boolean): Problem | undefined {
   return (
     validityProblem(leaf, request.at) ??
-    uncachedCertificateProblem(leaf) ??
-    uncachedIssuedProblem(leaf) ??
-    leafProblem(leaf) ??
+    uncachedCertificateProblem(leaf, strict) ??
+    uncachedIssuedProblem(leaf, strict) ??
+    leafProblem(leaf, strict) ??
     leafUsageProblem(leaf, request.usage) ??
-    (request.usage === 'server' ? commonNameProblem(leaf) : undefined) ??
+    (strict && request.usage === 'server' ? commonNameProblem(leaf) : undefined) ??
     leafNameProblem(leaf, request)
   );
 }
@@ -257,10 +291,16 @@ function parsedOrNothing<I, T>(parse: (input: I) => T, input: I): T | undefined 
   }
 }
 
-function success(path: readonly Certificate[]): VerifySuccess {
+function success(path: readonly Certificate[]): VerifiedChain {
   let validUntil = path[0]!.notAfter.getTime();
   for (let i = 1; i < path.length; i++) validUntil = Math.min(validUntil, path[i]!.notAfter.getTime());
-  return { ok: true, path, identity: identityOf(path[0]!), validUntil: new Date(validUntil) };
+  return new VerifiedChain(path, identityOf(path[0]!), new Date(validUntil));
+}
+
+/** Throws `ERR_INVALID_ARGUMENT` unless `options` is an object (JavaScript callers have no types). */
+function requireOptions(options: unknown, fn: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options))
+    throw new PkiError('ERR_INVALID_ARGUMENT', `${fn} takes an options object`);
 }
 
 /** The DNS SANs and the SPIFFE ID (a sole `spiffe://` URI SAN) of a leaf. */
@@ -269,8 +309,10 @@ export function identityOf(leaf: Certificate): VerifiedIdentity {
   let uri: string | undefined;
   let uris = 0;
   for (const san of leaf.subjectAltNames ?? []) {
-    if (san.type === 'dns') dns.push(san.value);
-    else if (san.type === 'uri' && uris++ === 0) uri = san.value;
+    // A DNS SAN whose text is not a DNS name (`spiffe://…`, a NUL, `a,CN=x`) is no DNS identity.
+    if (san.type === 'dns') {
+      if (isDnsPattern(san.value)) dns.push(san.value);
+    } else if (san.type === 'uri' && uris++ === 0) uri = san.value;
   }
   const identity: { dns?: string[]; spiffeId?: string } = {};
   if (dns.length > 0) identity.dns = dns;

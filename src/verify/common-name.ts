@@ -4,7 +4,8 @@
  * commonName no identity at all: an IP address must be written in its canonical text form, a domain name
  * in ASCII (A-labels, never Unicode), and a commonName naming a SAN dNSName must copy it character for
  * character. (Whether every commonName must also appear among the SANs is not enforced: RFC 5280 paths
- * validate with any commonName, and the certificates in the wild and in test suites disagree.)
+ * validate with any commonName, and the certificates in the wild and in test suites disagree.) These rules
+ * belong to the strict profile (`profile: 'strict'`): neither Go nor rustls-webpki reads the commonName.
  */
 import type { Certificate } from '../x509/types';
 import { formatIpAddress, parseIpv6 } from './ip';

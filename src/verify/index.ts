@@ -10,7 +10,14 @@ export {
   type VerifyResult,
   type VerifySuccess,
 } from './result';
-export { DEFAULT_MAX_DEPTH } from './settings';
+export { DEFAULT_MAX_DEPTH, type Profile } from './settings';
 export { type CertificateInput, createTrustStore, type TrustBundleInput, TrustStore } from './store';
 export { type SvidVerifyResult, type VerifySvidOptions, verifySvid } from './svid';
+export {
+  createTrustBundleSet,
+  MAX_TRUST_DOMAINS,
+  TrustBundleSet,
+  type TrustBundleSetInput,
+  type TrustDomainBundle,
+} from './trust-domains';
 export { DEFAULT_MAX_CACHE_ENTRIES, Verifier, type VerifierOptions } from './verifier';

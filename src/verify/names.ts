@@ -5,7 +5,8 @@ import { formatIpAddress, parseIpAddress } from './ip';
 
 /**
  * The name a caller expects the leaf to carry, classified: an IP address literal, a URI (any text with a
- * `scheme://`, e.g. a `spiffe://` ID), or a DNS name.
+ * `scheme://`, e.g. a `spiffe://` ID), or a DNS name (lowercase, without a trailing dot). Each matches only
+ * SANs of its own type: a dNSName, iPAddress or uniformResourceIdentifier.
  */
 export type ReferenceName =
   | { readonly type: 'dns'; readonly value: string }
@@ -19,15 +20,18 @@ const LDH_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 const REFERENCE_LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i;
 
 /**
- * Classifies `name` (see {@link ReferenceName}). Throws `ERR_INVALID_ARGUMENT` for text that is none of
- * them, e.g. `*.example.com` or `192.168.001.001`: a caller's mistake, not a verification failure.
+ * Classifies `name` (see {@link ReferenceName}). As Go's `VerifyHostname`, one trailing dot of a DNS name
+ * is dropped (`example.com.` is `example.com`), and DNS names compare ignoring ASCII case. Throws
+ * `ERR_INVALID_ARGUMENT` for text that is none of them, e.g. `*.example.com`, `example.com..` or
+ * `192.168.001.001`: a caller's mistake, not a verification failure.
  */
 export function parseReferenceName(name: string): ReferenceName {
   if (typeof name !== 'string') throw new PkiError('ERR_INVALID_ARGUMENT', 'name must be a string');
   if (URI_SCHEME.test(name)) return { type: 'uri', value: name };
   const ip = parseIpAddress(name);
   if (ip) return { type: 'ip', value: ip };
-  if (isHostname(name, REFERENCE_LABEL)) return { type: 'dns', value: name.toLowerCase() };
+  const host = name.endsWith('.') ? name.slice(0, -1) : name;
+  if (isHostname(host, REFERENCE_LABEL)) return { type: 'dns', value: host.toLowerCase() };
   throw new PkiError(
     'ERR_INVALID_ARGUMENT',
     `name ${JSON.stringify(name)} is not a DNS name, an IP address or a URI`,
@@ -65,8 +69,10 @@ export function isDnsPattern(pattern: string): boolean {
 }
 
 /**
- * Whether the dNSName SAN `pattern` matches the (lowercase) DNS name `name`: equal ignoring case, or a
- * `*.` wildcard standing for exactly one whole leftmost label. Invalid patterns match nothing.
+ * Whether the dNSName SAN `pattern` matches the (lowercase, no trailing dot) DNS name `name`: equal
+ * ignoring case, or a `*.` wildcard standing for exactly one whole leftmost label. Invalid patterns,
+ * including any with a trailing dot (as in Go) or text that is no DNS name (a `spiffe://` ID, spaces,
+ * NUL), match nothing.
  */
 export function dnsPatternMatches(pattern: string, name: string): boolean {
   const p = pattern.toLowerCase();
@@ -82,6 +88,21 @@ export function dnsPatternMatches(pattern: string, name: string): boolean {
 /** Whether some SAN of the leaf matches `ref` (DNS with wildcards, IP by exact bytes, URI by exact text). */
 export function sansMatch(sans: readonly GeneralName[] | undefined, ref: ReferenceName): boolean {
   for (const san of sans ?? []) if (sanMatches(san, ref)) return true;
+  return false;
+}
+
+/**
+ * Whether some SAN of the leaf names `ref` exactly, as Linkerd's proxy compares identities: as
+ * {@link sansMatch}, but a wildcard dNSName matches nothing.
+ */
+export function sansMatchExactly(sans: readonly GeneralName[] | undefined, ref: ReferenceName): boolean {
+  for (const san of sans ?? []) {
+    if (ref.type !== 'dns') {
+      if (sanMatches(san, ref)) return true;
+    } else if (san.type === 'dns' && !san.value.startsWith('*.') && dnsPatternMatches(san.value, ref.value)) {
+      return true;
+    }
+  }
   return false;
 }
 

@@ -1,8 +1,22 @@
 /**
- * Checks on a single certificate, by the role it plays on a path. These are the RFC 5280 profile rules
- * x509-limbo holds validators to (with the CA/Browser Forum's stricter readings where RFC 5280 leaves
- * room), plus l5d-pki's algorithm policy. Checks of certificates that may issue are memoized per certificate
- * object and role; a leaf is usually seen once, so its checks have uncached forms.
+ * Checks on a single certificate, by the role it plays on a path, under one of two profiles.
+ *
+ * The default profile refuses what Linkerd's own peers refuse: the proxy's rustls-webpki (certificates
+ * other than v3, critical extensions it does not process, including a critical authorityKeyIdentifier,
+ * subjectKeyIdentifier or authorityInfoAccess; a CA whose keyUsage lacks keyCertSign) and the control
+ * plane's Go crypto/x509 (a malformed authorityInfoAccess, a negative serial number), plus l5d-pki's
+ * algorithm policy and the refusal of policyConstraints it cannot process. Material that both accept is
+ * accepted: CAs without a subjectKeyIdentifier, keyUsage or critical basicConstraints, issued certificates
+ * without an authorityKeyIdentifier (older `linkerd install` output, cert-manager issuers, OpenSSL's
+ * default CA profile).
+ *
+ * The strict profile (`profile: 'strict'`) adds the RFC 5280 and CA/Browser Forum rules x509-limbo
+ * holds validators to: key identifiers in CAs and issued certificates, the forms of a CA's
+ * authorityKeyIdentifier, critical basicConstraints and a keyUsage in CAs, serial numbers from 1 to 20
+ * octets, a non-empty issuer and CA subject, and the leaf rules of {@link leafProblem}.
+ *
+ * Checks of certificates that may issue are memoized per certificate object, role and profile; a leaf is
+ * usually seen once, so its checks have uncached forms.
  */
 import { decodeAuthorityInfoAccess, decodeAuthorityKeyIdentifier } from '../x509/extensions';
 import { OID } from '../x509/oids';
@@ -34,7 +48,10 @@ const NEVER_CRITICAL: ReadonlyMap<string, string> = new Map([
 
 type Check = (cert: Certificate) => Problem | undefined;
 
-/** `check`, memoized per certificate object (certificates are immutable). */
+/**
+ * `check`, memoized per certificate object (certificates are immutable). Each role and profile has its own
+ * memo, so a verdict under one profile is never the answer under the other.
+ */
 function memoized(check: Check): Check {
   const memo = new WeakMap<Certificate, Problem | null>();
   return (cert) => {
@@ -50,26 +67,46 @@ function memoized(check: Check): Check {
 /**
  * Why `cert` may not issue the certificate below it on a path, as a trust anchor (`anchor`) or as an
  * intermediate: the checks of {@link uncachedCertificateProblem}, of {@link uncachedIssuedProblem}
- * (intermediates only) and of {@link issuerProblem}, in that order, memoized per certificate and role.
+ * (intermediates only) and of {@link issuerProblem}, in that order, under the strict profile when `strict`
+ * (see the module's comment), memoized per certificate, role and profile.
  */
-export function caProblem(cert: Certificate, anchor: boolean): Problem | undefined {
+export function caProblem(cert: Certificate, anchor: boolean, strict: boolean): Problem | undefined {
+  if (strict) return anchor ? strictAnchorProblem(cert) : strictIntermediateProblem(cert);
   return anchor ? anchorProblem(cert) : intermediateProblem(cert);
 }
 
-const anchorProblem: Check = memoized((cert) => uncachedCertificateProblem(cert) ?? issuerProblem(cert));
+const anchorProblem: Check = memoized(
+  (cert) => uncachedCertificateProblem(cert, false) ?? issuerProblem(cert, false),
+);
 
 const intermediateProblem: Check = memoized(
-  (cert) => uncachedCertificateProblem(cert) ?? uncachedIssuedProblem(cert) ?? issuerProblem(cert),
+  (cert) =>
+    uncachedCertificateProblem(cert, false) ??
+    uncachedIssuedProblem(cert, false) ??
+    issuerProblem(cert, false),
+);
+
+const strictAnchorProblem: Check = memoized(
+  (cert) => uncachedCertificateProblem(cert, true) ?? issuerProblem(cert, true),
+);
+
+const strictIntermediateProblem: Check = memoized(
+  (cert) =>
+    uncachedCertificateProblem(cert, true) ?? uncachedIssuedProblem(cert, true) ?? issuerProblem(cert, true),
 );
 
 /**
- * Why `cert` may not appear anywhere on a path, trust anchors included: not v3, an empty issuer, an
- * unprocessed critical extension, a misused extension, keyUsage and basicConstraints that contradict
- * each other, or a refused public key. Not memoized: for certificates seen once (leaves).
+ * Why `cert` may not appear anywhere on a path, trust anchors included: not v3, an unprocessed critical
+ * extension, a misused extension, a CA whose keyUsage lacks keyCertSign, or a refused public key; under
+ * the strict profile (`strict`) also an empty issuer, and keyCertSign or a pathLenConstraint in a
+ * certificate that is not a CA. Not memoized: for certificates seen once (leaves).
  */
-export function uncachedCertificateProblem(cert: Certificate): Problem | undefined {
+export function uncachedCertificateProblem(cert: Certificate, strict: boolean): Problem | undefined {
   return (
-    formatProblem(cert) ?? extensionsProblem(cert) ?? caConsistencyProblem(cert) ?? keyProblem(cert.publicKey)
+    formatProblem(cert, strict) ??
+    extensionsProblem(cert) ??
+    caConsistencyProblem(cert, strict) ??
+    keyProblem(cert.publicKey)
   );
 }
 
@@ -81,23 +118,25 @@ function extensionsProblem(cert: Certificate): Problem | undefined {
   return undefined;
 }
 
-function formatProblem(cert: Certificate): Problem | undefined {
+function formatProblem(cert: Certificate, strict: boolean): Problem | undefined {
   if (cert.version !== 3)
     return problem('PROFILE_VIOLATION', `X.509 v${cert.version} certificate (v3 required)`);
-  if (cert.issuer.rdns.length === 0) return problem('PROFILE_VIOLATION', 'empty issuer name');
+  if (strict && cert.issuer.rdns.length === 0) return problem('PROFILE_VIOLATION', 'empty issuer name');
   return undefined;
 }
 
 /**
  * Why `cert`, a certificate on the path that is not a trust anchor, breaks what RFC 5280 asks of issued
- * certificates: a serial number that is a positive integer of at most 20 octets, and an
- * authorityKeyIdentifier keyIdentifier unless self-issued. Anchors are configured rather than issued to
- * the verifier, and widely trusted roots break both rules (serial 0, cross-signed roots without one).
- * Not memoized: for certificates seen once (leaves).
+ * certificates: a negative serial number (Go refuses to parse one); under the strict profile (`strict`)
+ * also a serial number of zero or of more than 20 octets, and a missing authorityKeyIdentifier
+ * keyIdentifier in a certificate that is not self-issued. Anchors are configured rather than issued to the
+ * verifier, and widely trusted roots break these rules (serial 0, cross-signed roots without an
+ * authorityKeyIdentifier). Not memoized: for certificates seen once (leaves).
  */
-export function uncachedIssuedProblem(cert: Certificate): Problem | undefined {
+export function uncachedIssuedProblem(cert: Certificate, strict: boolean): Problem | undefined {
   const serial = cert.serialNumber;
   if (serial[0]! & 0x80) return problem('PROFILE_VIOLATION', 'negative serial number');
+  if (!strict) return undefined;
   const value = serial[0] === 0 ? serial.subarray(1) : serial;
   if (value.length === 0) return problem('PROFILE_VIOLATION', 'serial number zero');
   if (value.length > MAX_SERIAL_OCTETS) {
@@ -137,14 +176,14 @@ function authorityInfoAccessProblem(ext: Extension): Problem | undefined {
   }
 }
 
-function caConsistencyProblem(cert: Certificate): Problem | undefined {
+function caConsistencyProblem(cert: Certificate, strict: boolean): Problem | undefined {
   const ca = cert.basicConstraints?.ca === true;
-  if (!ca && cert.basicConstraints?.pathLen !== undefined) {
+  if (strict && !ca && cert.basicConstraints?.pathLen !== undefined) {
     return problem('PROFILE_VIOLATION', 'pathLenConstraint in a certificate that is not a CA');
   }
   const ku = cert.keyUsage;
   if (ku === undefined) return undefined;
-  if (!ca && ku & KeyUsage.keyCertSign)
+  if (strict && !ca && ku & KeyUsage.keyCertSign)
     return problem('KEY_USAGE', 'keyCertSign in a certificate that is not a CA');
   if (ca && !(ku & KeyUsage.keyCertSign))
     return problem('KEY_USAGE', 'CA certificate whose keyUsage lacks keyCertSign');
@@ -152,11 +191,14 @@ function caConsistencyProblem(cert: Certificate): Problem | undefined {
 }
 
 /**
- * Why `cert` may not be the leaf (rules RFC 5280 and the CA/B Forum set for end entities): name
- * constraints outside a CA, and a subjectAltName whose criticality contradicts the subject (critical
- * exactly when the subject is empty).
+ * Why `cert` may not be the leaf under the strict profile (rules RFC 5280 and the CA/B Forum set for end
+ * entities, which neither Go nor rustls-webpki enforces): name constraints outside a CA, and a
+ * subjectAltName whose criticality contradicts the subject (critical exactly when the subject is empty).
+ * The default profile (`strict` false) has no leaf rules: the proxy's own test leaves have an empty
+ * subject and a non-critical subjectAltName.
  */
-export function leafProblem(cert: Certificate): Problem | undefined {
+export function leafProblem(cert: Certificate, strict: boolean): Problem | undefined {
+  if (!strict) return undefined;
   if (cert.nameConstraints && cert.basicConstraints?.ca !== true) {
     return problem('PROFILE_VIOLATION', 'nameConstraints in a certificate that is not a CA');
   }
@@ -171,14 +213,17 @@ export function leafProblem(cert: Certificate): Problem | undefined {
 }
 
 /**
- * Why `cert` may not issue another certificate on the path: it must be a CA (basicConstraints present,
- * critical, cA true) with keyUsage keyCertSign, a non-empty subject and a subjectKeyIdentifier; an
- * authorityKeyIdentifier, if any, must hold a keyIdentifier and nothing else.
+ * Why `cert` may not issue another certificate on the path: it must be a CA (basicConstraints present with
+ * cA true; keyCertSign, when it has a keyUsage, is checked by {@link caConsistencyProblem}). Under the
+ * strict profile (`strict`) its basicConstraints must also be critical, it must have a keyUsage, a
+ * non-empty subject and a subjectKeyIdentifier, and an authorityKeyIdentifier, if any, must hold a
+ * keyIdentifier and nothing else.
  */
-function issuerProblem(cert: Certificate): Problem | undefined {
+function issuerProblem(cert: Certificate, strict: boolean): Problem | undefined {
   const bc = cert.extensions.find((e) => e.oid === OID.basicConstraints);
   if (!bc || !cert.basicConstraints?.ca)
     return problem('NOT_A_CA', 'not a CA certificate (basicConstraints cA)');
+  if (!strict) return undefined;
   if (!bc.critical) return problem('NOT_A_CA', 'basicConstraints of a CA certificate must be critical');
   if (cert.keyUsage === undefined) return problem('KEY_USAGE', 'CA certificate without keyUsage');
   if (cert.subject.rdns.length === 0)

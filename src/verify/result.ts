@@ -1,3 +1,4 @@
+import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/types';
 
 /**
@@ -27,6 +28,7 @@ export const VERIFY_FAILURE_CODES = [
   'DEPTH_EXCEEDED',
   'BUDGET_EXCEEDED',
   'SVID_INVALID',
+  'TRUST_DOMAIN_UNKNOWN',
 ] as const;
 
 /**
@@ -103,6 +105,71 @@ export interface VerifyFailure {
  * ```
  */
 export type VerifyResult = VerifySuccess | VerifyFailure;
+
+/** The path a {@link VerifiedChain} was made with: the verifier's own objects, never handed out. */
+let ownPath: (result: VerifiedChain) => readonly Certificate[];
+
+/**
+ * A {@link VerifySuccess} whose `path` is handed out as fresh copies, made on first read: the certificates
+ * verification used (parsed from private copies of the input, some of them kept by a `Verifier` or a
+ * `TrustStore`) never leave the library, so nothing a caller does with a result can change a later
+ * verdict. A verification whose path is never read pays nothing for the copies.
+ */
+export class VerifiedChain implements VerifySuccess {
+  static {
+    ownPath = (result) => result.#own;
+  }
+  readonly ok = true;
+  readonly identity: VerifiedIdentity;
+  readonly validUntil: Date;
+  readonly #own: readonly Certificate[];
+  #copies: readonly Certificate[] | undefined;
+
+  constructor(own: readonly Certificate[], identity: VerifiedIdentity, validUntil: Date) {
+    this.#own = own;
+    this.identity = identity;
+    this.validUntil = validUntil;
+  }
+
+  /** The validated path, leaf first: copies the caller may keep or change. */
+  get path(): readonly Certificate[] {
+    this.#copies ??= Object.freeze(this.#own.map((c) => parseCertificate(c.der)));
+    return this.#copies;
+  }
+}
+
+/** The certificates `result` was verified with (for the verifier that made it; never handed out). */
+export function verifiedPath(result: VerifiedChain): readonly Certificate[] {
+  return ownPath(result);
+}
+
+/**
+ * `result` as an X509-SVID's: a {@link VerifiedChain} (the path still copied on first read) carrying the
+ * SPIFFE ID its leaf was verified for and that ID's trust domain.
+ */
+export function withSpiffeId(
+  result: VerifiedChain,
+  spiffeId: string,
+  trustDomain: string,
+): VerifiedChain & { readonly spiffeId: string; readonly trustDomain: string } {
+  return new VerifiedSvid(ownPath(result), result.identity, result.validUntil, spiffeId, trustDomain);
+}
+
+class VerifiedSvid extends VerifiedChain {
+  readonly spiffeId: string;
+  readonly trustDomain: string;
+  constructor(
+    own: readonly Certificate[],
+    identity: VerifiedIdentity,
+    validUntil: Date,
+    spiffeId: string,
+    trustDomain: string,
+  ) {
+    super(own, identity, validUntil);
+    this.spiffeId = spiffeId;
+    this.trustDomain = trustDomain;
+  }
+}
 
 /** A failed check before it is tied to a certificate. */
 export interface Problem {

@@ -23,10 +23,28 @@ export interface Request {
   readonly name: ReferenceName | undefined;
 }
 
-/** How much work a verification may do. */
+/**
+ * The certificate profile a verification holds certificates to. `linkerd` (the default): what Linkerd's
+ * proxy (rustls-webpki) and control plane (Go's crypto/x509) accept, so older `linkerd install` output
+ * and cert-manager or OpenSSL CAs without key identifiers verify. `strict`: RFC 5280's and the CA/Browser
+ * Forum's rules on top, the profile x509-limbo scores validators with (key identifiers required, critical
+ * basicConstraints and a keyUsage in issuing CAs, serial numbers of 1 to 20 octets, a server leaf's
+ * commonName encoding, leading-dot DNS name constraints refused as malformed).
+ *
+ * @example
+ * ```ts
+ * const profile: Profile = 'strict';
+ * await verifyChain({ leaf, intermediates, bundle, profile });
+ * ```
+ */
+export type Profile = 'linkerd' | 'strict';
+
+/** How much work a verification may do, and which certificate profile it enforces. */
 export interface Limits {
   readonly maxDepth: number;
   readonly budget: Required<VerifyBudget>;
+  /** Whether the strict certificate profile applies (`VerifyChainOptions.profile` `'strict'`). */
+  readonly strict: boolean;
 }
 
 /**
@@ -42,7 +60,8 @@ export function resolveRequest(
   },
   parseName: (name: string) => ReferenceName = parseReferenceName,
 ): Request {
-  const at = options.at === undefined ? Date.now() : validTime(options.at);
+  const given = options.at;
+  const at = given === undefined ? Date.now() : validTime(given);
   const usage = options.usage ?? 'any';
   if (!USAGES.includes(usage))
     throw new PkiError('ERR_INVALID_ARGUMENT', `usage must be one of ${USAGES.join(', ')}`);
@@ -60,14 +79,18 @@ function validTime(at: unknown): number {
   return ms;
 }
 
-/** Validates `maxDepth` and `budget`. Throws `ERR_INVALID_ARGUMENT`. */
+/** Validates `maxDepth`, `budget` and `profile`. Throws `ERR_INVALID_ARGUMENT`. */
 export function resolveLimits(options: {
   readonly maxDepth?: number;
   readonly budget?: VerifyBudget;
+  readonly profile?: Profile;
 }): Limits {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
   if (!Number.isInteger(maxDepth) || maxDepth < 0 || maxDepth > MAX_DEPTH_LIMIT) {
     throw new PkiError('ERR_INVALID_ARGUMENT', `maxDepth must be an integer from 0 to ${MAX_DEPTH_LIMIT}`);
   }
-  return { maxDepth, budget: resolveBudget(options.budget) };
+  const profile = options.profile === undefined ? 'linkerd' : options.profile;
+  if (profile !== 'linkerd' && profile !== 'strict')
+    throw new PkiError('ERR_INVALID_ARGUMENT', "profile must be 'linkerd' or 'strict'");
+  return { maxDepth, budget: resolveBudget(options.budget), strict: profile === 'strict' };
 }

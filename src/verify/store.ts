@@ -1,6 +1,7 @@
-import { parseBundle } from '../anchor/bundle';
+import { bundleDer, MAX_BUNDLE_CERTIFICATES } from '../anchor/bundle';
 import { sameBytes } from '../der';
 import { isPkiError, PkiError } from '../errors';
+import { decodePemBlock } from '../pem';
 import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/types';
 import { ByteIndex } from './bytes';
@@ -27,83 +28,172 @@ export type TrustBundleInput = string | readonly (Certificate | Uint8Array | str
 export type CertificateInput = Certificate | Uint8Array | string;
 
 /**
- * Parses `input` unless it already is a {@link Certificate}. Throws the parser's `PkiError`s, and
- * `ERR_INVALID_ARGUMENT` for anything else.
+ * A private parse of `input`: DER is copied first and a parsed {@link Certificate} is read as its DER
+ * (`input.der`, copied; its other fields are not trusted), so later changes to the caller's buffers or
+ * objects cannot reach the result. Throws the parser's `PkiError`s, and `ERR_INVALID_ARGUMENT` for
+ * anything else.
  */
 export function toCertificate(input: CertificateInput): Certificate {
-  if (typeof input === 'string' || input instanceof Uint8Array) return parseCertificate(input);
-  if (typeof input === 'object' && input !== null && input.der instanceof Uint8Array) return input;
-  throw new PkiError('ERR_INVALID_ARGUMENT', 'a certificate must be given parsed, as DER or as PEM');
+  if (typeof input === 'string') return parseCertificate(input);
+  return parseCertificate(certificateDer(input));
 }
 
 /**
- * A set of trust anchors, parsed once and indexed by subject name (DER) and subjectKeyIdentifier.
+ * The DER of a certificate given as bytes or parsed, without copying; throws `ERR_INVALID_ARGUMENT` for
+ * anything else (PEM text included: callers split it first). Read once: a getter is not asked twice.
+ */
+export function certificateDer(input: Certificate | Uint8Array): Uint8Array {
+  if (input instanceof Uint8Array) return input;
+  const der = typeof input === 'object' && input !== null ? readDer(input) : undefined;
+  if (der instanceof Uint8Array) return der;
+  throw new PkiError('ERR_INVALID_ARGUMENT', 'a certificate must be given parsed, as DER or as PEM');
+}
+
+/** `input.der`, or undefined when reading it throws (a hostile getter or proxy is misuse, not a crash). */
+function readDer(input: object): unknown {
+  try {
+    return (input as { der?: unknown }).der;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each store's private anchors and their indexes (out of every caller's reach). */
+const internals = new WeakMap<TrustStore, StoreIndex>();
+
+interface StoreIndex {
+  readonly anchors: readonly Certificate[];
+  readonly bySubject: ByteIndex<Certificate>;
+  readonly byKeyId: ByteIndex<Certificate>;
+}
+
+/**
+ * A set of trust anchors, parsed once from private copies and indexed by subject name (DER) and
+ * subjectKeyIdentifier. Immutable: nothing a caller holds, the input it was built from or the
+ * certificates {@link TrustStore.anchors} hands out, reaches the copies verification uses.
  *
  * @example
  * ```ts
  * const store = createTrustStore(readFileSync('ca-bundle.crt', 'utf8'));
- * store.anchors.length; // 1
+ * store.size; // 1
  * const result = await verifyChain({ leaf, intermediates, bundle: store });
  * ```
  */
 export class TrustStore {
-  /** The anchors, duplicates dropped, in bundle order. */
-  readonly anchors: readonly Certificate[];
-  readonly #bySubject = new ByteIndex<Certificate>();
-  readonly #byKeyId = new ByteIndex<Certificate>();
-
   /**
-   * Keeps private copies of `anchors` (later changes to the caller's buffers cannot touch them). Throws
-   * `ERR_BUNDLE_EMPTY` without anchors. Prefer {@link createTrustStore} for unparsed input.
+   * Parses private copies of `anchors` (later changes to the caller's buffers or objects cannot touch
+   * them), dropping duplicates. Throws `ERR_BUNDLE_EMPTY` without anchors, `ERR_INPUT_TOO_LARGE` beyond
+   * {@link MAX_BUNDLE_CERTIFICATES} distinct ones, `ERR_INVALID_ARGUMENT` for anything but a list of
+   * certificates. Prefer {@link createTrustStore} for unparsed input.
    */
-  constructor(anchors: readonly Certificate[]) {
-    const unique = anchors.filter((a, i) => anchors.findIndex((b) => sameBytes(a.der, b.der)) === i);
-    if (unique.length === 0) throw new PkiError('ERR_BUNDLE_EMPTY', 'the trust bundle holds no certificate');
-    this.anchors = unique.map((a) => parseCertificate(a.der.slice()));
-    for (const anchor of this.anchors) {
-      this.#bySubject.add(anchor.subject.der, anchor);
-      if (anchor.subjectKeyId) this.#byKeyId.add(anchor.subjectKeyId, anchor);
+  constructor(anchors: readonly (Certificate | Uint8Array)[]) {
+    if (!Array.isArray(anchors)) throw new PkiError('ERR_INVALID_ARGUMENT', 'anchors must be an array');
+    const ders = distinctDer(anchors.map((a: Certificate | Uint8Array) => certificateDer(a)));
+    const own = ders.map((der, i) => bundleCertificates(() => parseCertificate(der), `bundle entry ${i}`));
+    const bySubject = new ByteIndex<Certificate>();
+    const byKeyId = new ByteIndex<Certificate>();
+    for (const anchor of own) {
+      bySubject.add(anchor.subject.der, anchor);
+      if (anchor.subjectKeyId) byKeyId.add(anchor.subjectKeyId, anchor);
     }
+    internals.set(this, { anchors: own, bySubject, byKeyId });
+    Object.freeze(this);
   }
 
   /**
-   * The anchors whose subject name is `subjectDer`, byte for byte.
+   * How many distinct anchors the store holds.
    *
    * @example
    * ```ts
-   * store.bySubject(issuerCert.subject.der).length; // 2 while two anchors share a name
+   * createTrustStore([anchorPem, anchorPem, nextAnchorPem]).size; // 2
    * ```
    */
-  bySubject(subjectDer: Uint8Array): readonly Certificate[] {
-    return this.#bySubject.get(subjectDer);
+  get size(): number {
+    return storeIndex(this).anchors.length;
   }
 
   /**
-   * The anchors whose subjectKeyIdentifier is `keyId`.
+   * The anchors in bundle order, duplicates dropped: fresh copies on every call, the caller's to keep
+   * or change.
    *
    * @example
    * ```ts
-   * if (leaf.authorityKeyId) store.bySubjectKeyId(leaf.authorityKeyId);
+   * store.anchors.map((a) => a.subject.commonName); // ['root.linkerd.cluster.local']
    * ```
    */
-  bySubjectKeyId(keyId: Uint8Array): readonly Certificate[] {
-    return this.#byKeyId.get(keyId);
+  get anchors(): readonly Certificate[] {
+    return storeIndex(this).anchors.map((a) => parseCertificate(a.der));
   }
 
   /**
-   * Whether `cert` is byte for byte one of the anchors. (Other copies of an anchor need no lookup: a
-   * certificate naming an anchor's subject as issuer, with a signature its key verifies, chains to it.)
+   * Whether `cert` is byte for byte one of the anchors. Throws `ERR_INVALID_ARGUMENT` for anything but a
+   * certificate, parsed or DER.
    *
    * @example
    * ```ts
    * store.has(parseCertificate(anchorPem)); // true
    * ```
    */
-  has(cert: Certificate): boolean {
-    for (const anchor of this.#bySubject.get(cert.subject.der))
-      if (sameBytes(anchor.der, cert.der)) return true;
+  has(cert: Certificate | Uint8Array): boolean {
+    const der = certificateDer(cert);
+    for (const anchor of storeIndex(this).anchors) if (sameBytes(anchor.der, der)) return true;
     return false;
   }
+}
+
+/** The index of a store built by this module. */
+function storeIndex(store: TrustStore): StoreIndex {
+  const index = internals.get(store);
+  if (!index) throw new PkiError('ERR_INVALID_ARGUMENT', 'not a TrustStore');
+  return index;
+}
+
+/** The anchors (private parses) whose subject name is `subjectDer`, byte for byte. */
+export function anchorsNamed(store: TrustStore, subjectDer: Uint8Array): readonly Certificate[] {
+  return storeIndex(store).bySubject.get(subjectDer);
+}
+
+/** The anchors (private parses) whose subjectKeyIdentifier is `keyId`. */
+export function anchorsWithKeyId(store: TrustStore, keyId: Uint8Array): readonly Certificate[] {
+  return storeIndex(store).byKeyId.get(keyId);
+}
+
+/** Whether `cert` is one of the store's own private anchor objects. */
+export function isOwnAnchor(store: TrustStore, cert: Certificate): boolean {
+  return storeIndex(store).anchors.includes(cert);
+}
+
+/**
+ * Whether `cert` is byte for byte one of the anchors. (Other copies of an anchor need no lookup: a
+ * certificate naming an anchor's subject as issuer, with a signature its key verifies, chains to it.)
+ */
+export function isAnchor(store: TrustStore, cert: Certificate): boolean {
+  for (const anchor of anchorsNamed(store, cert.subject.der))
+    if (sameBytes(anchor.der, cert.der)) return true;
+  return false;
+}
+
+/**
+ * `ders` without repeats, in order, found by a hash of each (linear in the input). Throws
+ * `ERR_BUNDLE_EMPTY` when nothing is left and `ERR_INPUT_TOO_LARGE` beyond
+ * {@link MAX_BUNDLE_CERTIFICATES} distinct certificates.
+ */
+function distinctDer(ders: readonly Uint8Array[]): Uint8Array[] {
+  const seen = new ByteIndex<true>();
+  const out: Uint8Array[] = [];
+  for (const der of ders) {
+    if (seen.get(der).length > 0) continue;
+    if (out.length === MAX_BUNDLE_CERTIFICATES) {
+      throw new PkiError(
+        'ERR_INPUT_TOO_LARGE',
+        `a bundle holds at most ${MAX_BUNDLE_CERTIFICATES} certificates`,
+      );
+    }
+    seen.add(der, true);
+    out.push(der);
+  }
+  if (out.length === 0) throw new PkiError('ERR_BUNDLE_EMPTY', 'the trust bundle holds no certificate');
+  return out;
 }
 
 /**
@@ -118,19 +208,22 @@ export class TrustStore {
  */
 export function createTrustStore(input: TrustBundleInput): TrustStore {
   if (input instanceof TrustStore) return input;
-  if (typeof input === 'string')
-    return new TrustStore(bundleCertificates(() => parseBundle(input), 'bundle'));
+  if (typeof input === 'string') {
+    return new TrustStore(bundleCertificates(() => bundleDer(input), 'bundle'));
+  }
   if (!Array.isArray(input)) {
     throw new PkiError(
       'ERR_INVALID_ARGUMENT',
       'bundle must be PEM text, a list of certificates or a TrustStore',
     );
   }
-  return new TrustStore(
-    input.map((entry: CertificateInput, i) =>
-      bundleCertificates(() => toCertificate(entry), `bundle entry ${i}`),
-    ),
+  // DER first, so repeats and the size limit are settled before anything is parsed.
+  const ders = input.map((entry: CertificateInput, i) =>
+    typeof entry === 'string'
+      ? bundleCertificates(() => decodePemBlock(entry, ['CERTIFICATE']).der, `bundle entry ${i}`)
+      : certificateDer(entry),
   );
+  return new TrustStore(ders);
 }
 
 /** Runs `parse`, turning parser errors into `ERR_BUNDLE_INVALID`. */

@@ -7,9 +7,9 @@ import type { SignatureCheck } from './build';
 import { type ChainInput, checkSignatureWithBackend, verifyWith } from './chain';
 import { Lru } from './lru';
 import { parseReferenceName, type ReferenceName } from './names';
-import type { VerifyResult } from './result';
-import { type Limits, resolveLimits } from './settings';
-import { createTrustStore, type TrustBundleInput, type TrustStore, toCertificate } from './store';
+import { type VerifiedChain, type VerifyFailure, type VerifyResult, verifiedPath } from './result';
+import { type Limits, type Profile, resolveLimits } from './settings';
+import { certificateDer, createTrustStore, type TrustBundleInput, type TrustStore } from './store';
 
 /**
  * Options of {@link Verifier}.
@@ -28,6 +28,8 @@ export interface VerifierOptions {
   readonly maxDepth?: number;
   /** As {@link VerifyChainOptions.budget}. */
   readonly budget?: VerifyBudget;
+  /** As {@link VerifyChainOptions.profile}. */
+  readonly profile?: Profile;
 }
 
 /**
@@ -53,7 +55,10 @@ const MAX_PARSED = 1_000;
  */
 const MAX_NAMES = 1_024;
 
-/** An intermediate that was on a verified path (a private copy) and the issuer keys (SPKI DER) it verified with. */
+/**
+ * An intermediate that was on a verified path (its DER: a private copy) and the issuer keys (SPKI DER,
+ * views into private copies too) its signature verified with.
+ */
 interface CacheEntry {
   readonly key: number;
   readonly der: Uint8Array;
@@ -90,6 +95,8 @@ export class Verifier {
 
   /** Throws `ERR_BUNDLE_EMPTY`, `ERR_BUNDLE_INVALID` or `ERR_INVALID_ARGUMENT`. */
   constructor(options: VerifierOptions) {
+    if (typeof options !== 'object' || options === null)
+      throw new PkiError('ERR_INVALID_ARGUMENT', 'Verifier takes an options object');
     const max = options.maxCacheEntries ?? DEFAULT_MAX_CACHE_ENTRIES;
     if (!Number.isSafeInteger(max) || max < 0) {
       throw new PkiError('ERR_INVALID_ARGUMENT', 'maxCacheEntries must be a non-negative integer');
@@ -138,8 +145,8 @@ export class Verifier {
   }
 
   /** Remembers the intermediates of a verified path, and passes the result on. */
-  readonly #settle = (result: VerifyResult): VerifyResult => {
-    if (result.ok) this.#remember(result.path);
+  readonly #settle = (result: VerifiedChain | VerifyFailure): VerifyResult => {
+    if (result.ok) this.#remember(verifiedPath(result));
     return result;
   };
 
@@ -167,14 +174,17 @@ export class Verifier {
     return ref;
   };
 
-  /** The remembered certificate with `input`'s DER (parsed once while in use), or `input` parsed. */
+  /**
+   * The remembered certificate with `input`'s DER (parsed once while in use), or a private parse of a
+   * copy of it. Runs before anything waits, so the bytes compared and copied are the ones given.
+   */
   readonly #resolve = (input: Certificate | Uint8Array): Certificate => {
-    const der = input instanceof Uint8Array ? input : input.der;
+    const der = certificateDer(input);
     const key = cacheKey(der);
     const entry = this.#entry(key, der, true);
-    if (!entry) return toCertificate(input);
+    if (!entry) return parseCertificate(der);
     const parsed = this.#parsed.get(key);
-    if (parsed?.der === entry.der) return parsed;
+    if (parsed !== undefined && this.#sources.get(parsed) === entry) return parsed;
     const cert = parseCertificate(entry.der);
     this.#parsed.set(key, cert);
     this.#sources.set(cert, entry);
@@ -189,39 +199,36 @@ export class Verifier {
 
   /**
    * Memoized signature checks: an intermediate whose signature already verified with this issuer key.
-   * Only certificates parsed from a remembered private copy, and still holding it, are looked up.
+   * Only the verifier's own parses of remembered copies are looked up.
    */
   readonly #checkSignature: SignatureCheck = (child, issuer) => {
     const source = this.#sources.get(child);
-    if (source?.der === child.der && hasKey(source.verifiedWith, issuer.publicKey.der)) return true;
+    if (source !== undefined && hasKey(source.verifiedWith, issuer.publicKey.der)) return true;
     return checkSignatureWithBackend(child, issuer);
   };
 
-  /** Remembers the intermediates of a verified path (not the leaf, not the anchor), as private copies. */
+  /**
+   * Remembers the intermediates of a verified path (not the leaf, not the anchor). Every certificate on
+   * it is a private parse (of a copy made when the call began, of a remembered copy, or an anchor of the
+   * store), which no caller can reach: its bytes are what was verified.
+   */
   #remember(path: readonly Certificate[]): void {
     for (let i = 1; i < path.length - 1; i++) {
       const cert = path[i]!;
-      const der = cert.der;
-      const source = this.#sources.get(cert);
-      const key = source?.der === der ? source.key : cacheKey(der);
-      let entry = this.#entry(key, der, true);
-      if (!entry) {
-        entry = { key, der: der.slice(), verifiedWith: [] };
-        this.#entries.set(key, entry);
+      let entry = this.#sources.get(cert);
+      if (entry === undefined || this.#entries.peek(entry.key) !== entry) {
+        const key = entry?.key ?? cacheKey(cert.der);
+        entry = this.#entry(key, cert.der, true);
+        if (!entry) {
+          entry = { key, der: cert.der, verifiedWith: [] };
+          this.#entries.set(key, entry);
+          this.#parsed.set(key, cert);
+        }
+        this.#sources.set(cert, entry);
       }
-      const issuer = path[i + 1]!;
-      const issuerKey = issuer.publicKey.der;
-      if (!hasKey(entry.verifiedWith, issuerKey)) {
-        // The key of an anchor or of a remembered intermediate is already a private copy, and the very
-        // bytes later checks present, so they compare by identity.
-        entry.verifiedWith.push(this.#owns(issuer) ? issuerKey : issuerKey.slice());
-      }
+      const issuerKey = path[i + 1]!.publicKey.der;
+      if (!hasKey(entry.verifiedWith, issuerKey)) entry.verifiedWith.push(issuerKey);
     }
-  }
-
-  /** Whether `cert` is one of this verifier's own parsed copies: an anchor or a remembered intermediate. */
-  #owns(cert: Certificate): boolean {
-    return this.store.anchors.includes(cert) || this.#sources.get(cert)?.der === cert.der;
   }
 }
 

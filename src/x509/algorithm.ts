@@ -34,7 +34,9 @@ export function readSignatureAlgorithm(r: DerReader, what: string): SignatureAlg
   const bucket = cache.bucket(bytes, start, end);
   const hit = cache.get(bucket, bytes, start, end);
   if (hit) return hit;
-  const alg = parseSignatureAlgorithm(r.enterLast(what), bytes.slice(start, end), what, start);
+  // Shared by every certificate that names it: frozen, and nothing decides on its `der` (a copy the
+  // cache owns, there to be read), so no holder of one certificate can change another's.
+  const alg = Object.freeze(parseSignatureAlgorithm(r.enterLast(what), bytes.slice(start, end), what, start));
   cache.set(bucket, bytes, start, end, alg);
   return alg;
 }

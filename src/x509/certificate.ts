@@ -21,10 +21,11 @@ export const MAX_CERTIFICATE_SIZE = 64 * 1024;
 
 /**
  * Parses an X.509 certificate from DER bytes or a PEM `CERTIFICATE` block. Strict DER: a malformed or
- * trailing-garbage input, a duplicate extension, a malformed well-known extension, or differing inner and
- * outer signature algorithms all throw `PkiError` (`ERR_CERT_INVALID`, `ERR_TRAILING_DATA`,
- * `ERR_INPUT_TOO_LARGE`, or a PEM code). The result keeps views into `der`; copy the input first if you
- * plan to mutate it.
+ * trailing-garbage input, a duplicate extension, a malformed well-known extension, differing inner and
+ * outer signature algorithms, or an EC key that is not an uncompressed point on its curve all throw
+ * `PkiError` (`ERR_CERT_INVALID`, `ERR_TRAILING_DATA`,
+ * `ERR_INPUT_TOO_LARGE`, or a PEM code). The result owns its bytes: it views a private copy of the input,
+ * so later changes to the caller's buffer do not reach it.
  *
  * @example
  * ```ts
@@ -44,7 +45,7 @@ export function parseCertificate(input: Uint8Array | string): Certificate {
     );
   }
   try {
-    return parseDer(der);
+    return parseDer(typeof input === 'string' ? der : der.slice());
   } catch (e) {
     if (e instanceof PkiError && e.code === 'ERR_DER') {
       throw new PkiError('ERR_CERT_INVALID', `invalid certificate: ${e.message}`, { cause: e });
@@ -64,6 +65,7 @@ function parseDer(der: Uint8Array): Certificate {
   const tbsBytes = der.subarray(cert.lastStart, cert.pos);
   const tbs = cert.enterLast('TBSCertificate');
   const signatureAlgorithm = readSignatureAlgorithm(cert, 'signatureAlgorithm');
+  const outerAlgorithm = cert.bytes.subarray(cert.lastStart, cert.pos);
   const signature = readOctetAlignedBits(cert, 'signatureValue');
   cert.expectEnd('Certificate');
 
@@ -74,8 +76,9 @@ function parseDer(der: Uint8Array): Certificate {
     vr.expectEnd('version');
   }
   const serialNumber = readIntegerBytes(tbs, 'serialNumber');
-  const innerAlg = readSignatureAlgorithm(tbs, 'TBS signature');
-  if (innerAlg !== signatureAlgorithm && !sameBytes(innerAlg.der, signatureAlgorithm.der)) {
+  readSignatureAlgorithm(tbs, 'TBS signature');
+  // The certificate's own bytes decide (the algorithm objects are shared).
+  if (!sameBytes(tbs.bytes.subarray(tbs.lastStart, tbs.pos), outerAlgorithm)) {
     throw new PkiError('ERR_CERT_INVALID', 'invalid certificate: TBS and outer signature algorithms differ');
   }
   const issuer = readIssuerName(tbs, 'issuer');

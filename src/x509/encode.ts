@@ -22,18 +22,22 @@ import { OID } from './oids';
 const EMPTY_SEQUENCE = sequence();
 const CRITICAL = boolean(true);
 
-/** {@link encodeCommonNameOnly} as a node, to encode with the structure around it. */
+/**
+ * {@link encodeCommonNameOnly} as a node, to encode with the structure around it. Any length is written,
+ * as Go's crypto/x509 writes it: X.520's 64-character upper bound is not enforced by Go, OpenSSL's
+ * parser or Linkerd, whose identity names (the CN of every workload certificate) run to DNS's 253.
+ */
 export function commonNameOnlyNode(commonName: string): DerPart {
   if (commonName.length === 0) return EMPTY_SEQUENCE;
-  if (commonName.length > 64) {
-    throw new PkiError('ERR_NAME_INVALID', `commonName is ${commonName.length} characters; X.520 allows 64`);
-  }
   // One attribute in one set: nothing to sort.
   const attribute = node(TAG.SEQUENCE, oid(OID.commonName), directoryStringPart(commonName));
   return node(TAG.SEQUENCE, node(TAG.SET, attribute));
 }
 
-/** A name with one commonName attribute, encoded as Go's crypto/x509 would (PrintableString when possible). */
+/**
+ * A name with one commonName attribute, encoded as Go's crypto/x509 would (PrintableString when possible,
+ * any length); an empty commonName gives the empty name.
+ */
 export function encodeCommonNameOnly(commonName: string): Uint8Array {
   return encodeNode(commonNameOnlyNode(commonName));
 }

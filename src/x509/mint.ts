@@ -2,6 +2,7 @@ import { cryptoBackend } from '../crypto/backend';
 import { PkiError } from '../errors';
 import type { PrivateKey } from '../keys';
 import { encodePem } from '../pem';
+import { optionalDate, optionalFunction } from '../validate';
 import { parseCertificate } from './certificate';
 import { ECDSA_WITH_SHA256, encodeCertificate, encodeTbs, type TbsFields } from './encode';
 import type { Certificate } from './types';
@@ -57,6 +58,7 @@ export function platformRandom(length: number): Uint8Array {
 
 /** The serial bytes for a new certificate: given, or 128 random bits with the top bit clear and never zero. */
 export function serialBytes(options: MintOptions): Uint8Array {
+  optionalFunction(options.random, '`random`');
   const s = typeof options.serial === 'function' ? options.serial() : options.serial;
   if (s !== undefined) {
     if (typeof s !== 'bigint' || s <= 0n || s >= 1n << 159n) {
@@ -66,8 +68,10 @@ export function serialBytes(options: MintOptions): Uint8Array {
     if (hex.length % 2) hex = `0${hex}`;
     return Uint8Array.from(hex.match(/../g)!, (h) => Number.parseInt(h, 16));
   }
-  const bytes = (options.random ?? platformRandom)(16).slice(0, 16);
-  if (bytes.length !== 16) throw new PkiError('ERR_INVALID_ARGUMENT', 'random(16) must return 16 bytes');
+  const drawn: unknown = (options.random ?? platformRandom)(16);
+  if (!(drawn instanceof Uint8Array) || drawn.length < 16)
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'random(16) must return 16 bytes');
+  const bytes = drawn.slice(0, 16);
   bytes[0]! &= 0x7f;
   bytes[0]! |= 0x40; // keeps the full 127-bit width, and so never zero
   return bytes;
@@ -80,24 +84,97 @@ export function wholeSeconds(ms: number): number {
 
 /** The issuance time in ms, from `now` or the clock. */
 export function nowMs(options: MintOptions): number {
+  optionalDate(options.now, '`now`');
   const t = options.now === undefined ? Date.now() : options.now.getTime();
   if (!Number.isFinite(t)) throw new PkiError('ERR_INVALID_ARGUMENT', '`now` is not a valid date');
   return t;
 }
 
-/** Checks a lifetime in milliseconds is a positive finite number. */
+/**
+ * The first instant a certificate's validity can hold as l5d-pki writes it: 1950-01-01T00:00:00Z, where
+ * RFC 5280's UTCTime begins.
+ *
+ * @example
+ * ```ts
+ * new Date(MIN_CERTIFICATE_TIME_MS).toISOString(); // '1950-01-01T00:00:00.000Z'
+ * ```
+ */
+export const MIN_CERTIFICATE_TIME_MS = Date.UTC(1950, 0, 1);
+/**
+ * The last instant an X.509 time can express: 9999-12-31T23:59:59Z (RFC 5280 §4.1.2.5).
+ *
+ * @example
+ * ```ts
+ * new Date(MAX_CERTIFICATE_TIME_MS).toISOString(); // '9999-12-31T23:59:59.000Z'
+ * ```
+ */
+export const MAX_CERTIFICATE_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+const LONGEST_SPAN_MS = MAX_CERTIFICATE_TIME_MS - MIN_CERTIFICATE_TIME_MS;
+
+/**
+ * Checks a lifetime: a whole, positive number of milliseconds that an X.509 validity can span. Anything
+ * else (zero, negative, fractional, NaN, infinite, not a number, longer than 1950 to 9999) throws
+ * `ERR_LIFETIME_INVALID`.
+ *
+ * @example
+ * ```ts
+ * checkLifetime(24 * 3_600_000, 'leaf lifetime'); // 86400000
+ * checkLifetime(-1, 'leaf lifetime'); // throws ERR_LIFETIME_INVALID
+ * ```
+ */
 export function checkLifetime(lifetime: number, what: string): number {
-  if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime <= 0) {
+  if (
+    typeof lifetime !== 'number' ||
+    !Number.isSafeInteger(lifetime) ||
+    lifetime <= 0 ||
+    lifetime > LONGEST_SPAN_MS
+  ) {
     throw new PkiError(
       'ERR_LIFETIME_INVALID',
-      `${what} must be a positive number of milliseconds, got ${String(lifetime)}`,
+      `${what} must be a whole, positive number of milliseconds that a certificate can span, got ${describeNumber(lifetime)}`,
     );
   }
   return lifetime;
 }
 
+/**
+ * Checks a clock-skew allowance and the validity it makes with `now` and `lifetime` (already checked with
+ * {@link checkLifetime}): the skew is a whole number of milliseconds, zero or more (`ERR_INVALID_ARGUMENT`
+ * otherwise: a negative skew would put notBefore after now, or after notAfter), and
+ * `[now − skew, now + lifetime + skew]` lies within what an X.509 time expresses, 1950 to 9999
+ * (`ERR_LIFETIME_INVALID` otherwise). Returns the skew.
+ *
+ * @example
+ * ```ts
+ * const skew = checkClockSkew(options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS, 'leaf', now, lifetime);
+ * ```
+ */
+export function checkClockSkew(skew: number, what: string, now: number, lifetime: number): number {
+  if (typeof skew !== 'number' || !Number.isSafeInteger(skew) || skew < 0 || skew > LONGEST_SPAN_MS) {
+    throw new PkiError(
+      'ERR_INVALID_ARGUMENT',
+      `${what} clockSkew must be a whole number of milliseconds, zero or more, got ${describeNumber(skew)}`,
+    );
+  }
+  if (now - skew < MIN_CERTIFICATE_TIME_MS || now + lifetime + skew > MAX_CERTIFICATE_TIME_MS) {
+    throw new PkiError(
+      'ERR_LIFETIME_INVALID',
+      `${what} validity would reach outside 1950-01-01 to 9999-12-31T23:59:59Z, which certificates cannot express`,
+    );
+  }
+  return skew;
+}
+
+function describeNumber(value: unknown): string {
+  return typeof value === 'number' || typeof value === 'bigint' ? String(value) : `a ${typeof value}`;
+}
+
 /** The TBSCertificate for `fields`, to be signed with ecdsa-with-SHA256 ({@link signTbs}). */
 export function ecdsaTbs(fields: TbsFields): Uint8Array {
+  // Whatever the options were, nothing is signed whose validity ends before it begins.
+  if (!(fields.notBefore <= fields.notAfter)) {
+    throw new PkiError('ERR_LIFETIME_INVALID', 'the validity would end before it begins');
+  }
   return encodeTbs(fields, ECDSA_WITH_SHA256);
 }
 

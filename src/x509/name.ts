@@ -1,4 +1,5 @@
 import { ByteCache, type DerReader, decodeString, derError, readOid, TAG } from '../der';
+import { arrayOf, requireFields, requireString } from '../validate';
 import { OID } from './oids';
 import type { Name, NameAttribute } from './types';
 
@@ -78,6 +79,9 @@ const SHORT_NAMES: Readonly<Record<string, string>> = {
  * ```
  */
 export function formatName(name: Name): string {
+  requireFields(name, 'the name', {
+    rdns: arrayOf(arrayOf((a, what) => requireFields(a, what, { oid: requireString, value: requireString }))),
+  });
   return name.rdns
     .map((rdn) => rdn.map((a) => `${SHORT_NAMES[a.oid] ?? a.oid}=${a.value}`).join('+'))
     .join(', ');

@@ -1,4 +1,5 @@
-import { DerReader, readIntegerBytes, readOctetAlignedBits, readOid, TAG } from '../der';
+import { ecPointProblem } from '../crypto/point';
+import { DerReader, derError, readIntegerBytes, readOctetAlignedBits, readOid, TAG } from '../der';
 import { OID } from './oids';
 import type { PublicKeyInfo } from './types';
 
@@ -8,7 +9,12 @@ const CURVES: Readonly<Record<string, string>> = {
   [OID.p521]: 'P-521',
 };
 
-/** Reads a SubjectPublicKeyInfo element from `r`. */
+/**
+ * Reads a SubjectPublicKeyInfo element from `r`. An EC key on P-256, P-384 or P-521 must be an
+ * uncompressed point on its curve, as Go's crypto/x509 requires when it parses a certificate or a CSR:
+ * anything else (compressed, hybrid, truncated, off the curve) throws `ERR_DER`, which the certificate
+ * and CSR parsers report as their own parse error.
+ */
 export function readPublicKeyInfo(r: DerReader, what: string): PublicKeyInfo {
   r.next(TAG.SEQUENCE, what);
   const der = r.bytes.subarray(r.lastStart, r.pos);
@@ -32,8 +38,14 @@ export function readPublicKeyInfo(r: DerReader, what: string): PublicKeyInfo {
     alg.next(undefined, `${what} parameters`);
   }
   alg.expectEnd(`${what} algorithm`);
+  const keyStart = seq.pos;
   const key = readOctetAlignedBits(seq, `${what} subjectPublicKey`);
   seq.expectEnd(what);
+  if (kind === 'ec') {
+    const bad = ecPointProblem(curve, key);
+    if (bad !== undefined)
+      throw derError(`${what} subjectPublicKey`, keyStart, `not a ${curve} public key: ${bad}`);
+  }
   return {
     der,
     kind,
