@@ -3,6 +3,27 @@ import { dirname, relative, resolve } from 'node:path';
 import { defineConfig } from 'tsup';
 import { nodeBackendEsbuild } from './build/node-backend';
 
+/**
+ * Prints esbuild's warnings on stderr. The builds run `silent` (a successful build prints nothing, so
+ * `npm run demo` and `npm install` from git show no build log); errors still print and fail the build,
+ * and this keeps warnings visible too.
+ */
+const reportWarnings = {
+  name: 'l5d-report-warnings',
+  setup(build: {
+    onEnd(
+      cb: (result: { warnings: { text: string; location: { file: string; line: number } | null }[] }) => void,
+    ): void;
+  }) {
+    build.onEnd((result) => {
+      for (const w of result.warnings) {
+        const at = w.location ? `${w.location.file}:${w.location.line}: ` : '';
+        console.warn(`build warning: ${at}${w.text}`);
+      }
+    });
+  },
+};
+
 // No source maps: the package ships readable, unminified JavaScript and no TypeScript sources.
 const shared = {
   target: 'es2022',
@@ -10,6 +31,7 @@ const shared = {
   treeshake: true,
   splitting: false,
   minify: false,
+  silent: true,
 } as const;
 
 /** The `.ts` file a relative import from `from` names, if any. */
@@ -84,7 +106,7 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: { entry: { index: 'src/index.ts' } },
     platform: 'neutral',
-    esbuildPlugins: [preserveModules],
+    esbuildPlugins: [preserveModules, reportWarnings],
     esbuildOptions(options, { format }) {
       if (format !== 'cjs') return;
       options.entryPoints = { index: 'src/index.ts' };
@@ -92,13 +114,16 @@ export default defineConfig([
     },
     clean: true,
   },
-  // Node's `node` export condition: the same API on node:crypto.
+  // Node's `node` export condition: the same API on node:crypto; and `l5d-pki/node` (node-tls), the
+  // node:tls helpers, sharing its modules (chunks) so that both use one copy of the library.
   {
     ...shared,
-    entry: { node: 'src/index.ts' },
+    entry: { node: 'src/index.ts', 'node-tls': 'src/node/index.ts' },
     format: ['esm', 'cjs'],
+    dts: { entry: { 'node-tls': 'src/node/index.ts' } },
+    splitting: true,
     platform: 'node',
-    esbuildPlugins: [nodeBackendEsbuild],
+    esbuildPlugins: [nodeBackendEsbuild, reportWarnings],
   },
   // The `l5d-pki` command (Node only), bundled from source on node:crypto.
   {
@@ -107,6 +132,6 @@ export default defineConfig([
     format: ['esm'],
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
-    esbuildPlugins: [nodeBackendEsbuild],
+    esbuildPlugins: [nodeBackendEsbuild, reportWarnings],
   },
 ]);

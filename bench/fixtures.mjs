@@ -48,7 +48,7 @@ export async function makePki(L, { leaves = 128 } = {}) {
   const anchor = await L.createTrustAnchor();
   const nextAnchor = await L.createTrustAnchor({ commonName: 'root-next.linkerd.cluster.local' });
   const made = await L.createIssuer({ anchor });
-  const issuer = L.loadIssuer({ certificatePem: made.pem + anchor.pem, key: made.key.exportPkcs8Pem() });
+  const issuer = L.loadIssuer({ certificate: made.pem + anchor.pem, key: made.key.exportPkcs8Pem() });
   const key = await L.generateKeyPair();
   const csr = await L.createCsr({ key, identity: IDENTITY });
   const ids = identities(leaves);

@@ -34,9 +34,12 @@ export const ERROR_CODES = [
   'ERR_TRUST_DOMAIN_INVALID',
   'ERR_IDENTITY_INVALID',
   'ERR_SERVICE_ACCOUNT_INVALID',
+  'ERR_SVID_INVALID',
   // Bundles and verification input
   'ERR_BUNDLE_EMPTY',
   'ERR_BUNDLE_INVALID',
+  'ERR_SPIFFE_BUNDLE_INVALID',
+  'ERR_SPIFFE_BUNDLE_KEY',
   // Schedules and manifests
   'ERR_SCHEDULE_INVALID',
   'ERR_DURATION_INVALID',
@@ -48,6 +51,14 @@ export const ERROR_CODES = [
 
 /** A stable, machine-readable error code. */
 export type PkiErrorCode = (typeof ERROR_CODES)[number];
+
+/**
+ * The brand every {@link PkiError} carries, the same in every copy of l5d-pki loaded in a process (its
+ * ESM and CJS builds, or two versions), so that {@link isPkiError} recognises them all.
+ */
+const PKI_ERROR_BRAND: unique symbol = Symbol.for('l5d-pki.PkiError') as never;
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 
 /**
  * The one error type l5d-pki throws, for bad input or misuse. Verification failures are results, not
@@ -71,11 +82,14 @@ export class PkiError extends Error {
     super(typeof message === 'string' ? message : String(message), options);
     this.name = 'PkiError';
     this.code = code;
+    Object.defineProperty(this, PKI_ERROR_BRAND, { value: true });
   }
 }
 
 /**
- * Whether `value` is a {@link PkiError}, optionally with the given code.
+ * Whether `value` is a {@link PkiError}, optionally with the given code. It recognises the errors of every
+ * copy of l5d-pki in the process (the ESM and the CJS build of a dual package, where `instanceof` fails):
+ * an `Error` carrying the library's `Symbol.for` brand and a known `code`.
  *
  * @example
  * ```ts
@@ -83,7 +97,19 @@ export class PkiError extends Error {
  * ```
  */
 export function isPkiError(value: unknown, code?: PkiErrorCode): value is PkiError {
-  return value instanceof PkiError && (code === undefined || value.code === code);
+  if (!(value instanceof PkiError)) {
+    if (!(value instanceof Error)) return false;
+    let branded: unknown;
+    let found: unknown;
+    try {
+      branded = (value as unknown as Record<symbol, unknown>)[PKI_ERROR_BRAND];
+      found = (value as { code?: unknown }).code;
+    } catch {
+      return false;
+    }
+    if (branded !== true || typeof found !== 'string' || !KNOWN_CODES.has(found)) return false;
+  }
+  return code === undefined || (value as PkiError).code === code;
 }
 
 /** Longest untrusted text {@link quoteInput} shows. */

@@ -18,5 +18,7 @@ export * from './pem';
 export * from './rotate';
 export * from './schedule';
 export * from './spiffe';
+export * from './spiffe-bundle';
+export * from './timeline';
 export * from './verify';
 export * from './x509';

@@ -11,7 +11,7 @@ import {
 import { createIssuer, type Issuer } from '../src/issuer';
 import { generateKeyPair } from '../src/keys';
 import { parseCertificate } from '../src/x509';
-import { hasShared, sharedSuite, sharedText } from './helpers/fixtures';
+import { dataText } from './helpers/fixtures';
 import { hasOpenssl, OpensslDir } from './helpers/openssl';
 import { NOW, seededRandom } from './helpers/pki';
 
@@ -45,15 +45,18 @@ function decimal(hexSerial: string): string {
   return BigInt(`0x${hexSerial}`).toString();
 }
 
-function fixture(name: string): Omit<IdentityCheckInput, 'now'> {
-  const read = (suffix: string) => sharedText(`fixtures/linkerd-check/${name}-${suffix}.pem`);
-  return { trustAnchorsPem: read('trust-anchors'), issuerCertPem: read('crt'), issuerKeyPem: read('key') };
+function fixture(name: string): PemCheckInput {
+  const read = (suffix: string) => dataText(`fixtures/linkerd-check/${name}-${suffix}.pem`);
+  return { bundle: read('trust-anchors'), issuer: { certificate: read('crt'), key: read('key') } };
 }
+
+/** A check input whose issuer is PEM text, so tests can replace one part of it. */
+type PemCheckInput = IdentityCheckInput & { issuer: { certificate: string; key: string } };
 
 /** Inside every fixture's intended window: after the "expired" ones, before the "not valid yet" ones. */
 const FIXTURE_NOW = new Date('2025-01-01T00:00:00Z');
 
-describe.skipIf(!hasShared)(sharedSuite('checkIdentity: the linkerd-check fixtures'), () => {
+describe('checkIdentity: the linkerd-check fixtures', () => {
   it('passes every check for "valid", with Linkerd names, order, severities and hint anchors', async () => {
     const results = await checkIdentity({ ...fixture('valid'), now: FIXTURE_NOW });
     expect(results.map((r) => r.name)).toEqual(NAMES);
@@ -149,7 +152,7 @@ describe.skipIf(!hasShared)(sharedSuite('checkIdentity: the linkerd-check fixtur
   it('finds the valid issuer is not issued by another fixture anchor', async () => {
     const results = await checkIdentity({
       ...fixture('valid'),
-      trustAnchorsPem: fixture('wrong-domain').trustAnchorsPem,
+      bundle: fixture('wrong-domain').bundle,
       now: FIXTURE_NOW,
     });
     expect(statuses(results)).toEqual([...Array(7).fill('ok'), 'error']);
@@ -211,22 +214,24 @@ function foreignIssuer(
 describe('checkIdentity: hierarchies minted here', () => {
   let anchor: CertificateAuthority;
   let issuer: Issuer;
-  let healthy: IdentityCheckInput;
+  let healthy: PemCheckInput & { now: Date };
 
   beforeAll(async () => {
     anchor = await createTrustAnchor({ now: NOW, random: seededRandom('check anchor') });
     issuer = await createIssuer({ anchor, now: NOW, random: seededRandom('check issuer') });
     healthy = {
-      trustAnchorsPem: anchor.pem,
-      issuerCertPem: issuer.pem,
-      issuerKeyPem: issuer.key.exportSec1Pem(),
+      bundle: anchor.pem,
+      issuer: { certificate: issuer.pem, key: issuer.key.exportSec1Pem() },
       now: NOW,
     };
   });
 
   it('passes a fresh anchor and issuer, with a PKCS#8 key too', async () => {
     expect(statuses(await checkIdentity(healthy))).toEqual(Array(8).fill('ok'));
-    const pkcs8 = await checkIdentity({ ...healthy, issuerKeyPem: issuer.key.exportPkcs8Pem() });
+    const pkcs8 = await checkIdentity({
+      ...healthy,
+      issuer: { ...healthy.issuer, key: issuer.key.exportPkcs8Pem() },
+    });
     expect(statuses(pkcs8)).toEqual(Array(8).fill('ok'));
     expect(checksPassed(pkcs8)).toBe(true);
   });
@@ -235,9 +240,8 @@ describe('checkIdentity: hierarchies minted here', () => {
     const short = await createTrustAnchor({ now: NOW, lifetime: 30 * DAY, random: seededRandom('short') });
     const shortIssuer = await createIssuer({ anchor: short, now: NOW, random: seededRandom('short issuer') });
     const results = await checkIdentity({
-      trustAnchorsPem: short.pem,
-      issuerCertPem: shortIssuer.pem,
-      issuerKeyPem: shortIssuer.key.exportSec1Pem(),
+      bundle: short.pem,
+      issuer: { certificate: shortIssuer.pem, key: shortIssuer.key.exportSec1Pem() },
       now: NOW,
     });
     const notAfter = short.certificate.notAfter.toISOString().replace('.000Z', 'Z');
@@ -271,8 +275,7 @@ describe('checkIdentity: hierarchies minted here', () => {
     });
     const before = await checkIdentity({
       ...healthy,
-      issuerCertPem: later.pem,
-      issuerKeyPem: later.key.exportSec1Pem(),
+      issuer: { certificate: later.pem, key: later.key.exportSec1Pem() },
       now: new Date(later.certificate.notBefore.getTime() - 1000),
     });
     expect(statuses(before)).toEqual([...Array(5).fill('ok'), 'error', 'skipped', 'skipped']);
@@ -280,7 +283,7 @@ describe('checkIdentity: hierarchies minted here', () => {
 
   it('fails check 8 (an error, not fatal) for an issuer signed by a different anchor', async () => {
     const other = await createTrustAnchor({ now: NOW, random: seededRandom('other anchor') });
-    const results = await checkIdentity({ ...healthy, trustAnchorsPem: other.pem });
+    const results = await checkIdentity({ ...healthy, bundle: other.pem });
     expect(statuses(results)).toEqual([...Array(7).fill('ok'), 'error']);
     expect(nth(results, 8).message).toMatch(
       /^issuer certificate does not verify against the trust anchors: /,
@@ -289,14 +292,14 @@ describe('checkIdentity: hierarchies minted here', () => {
     // With both anchors in the bundle, it chains again.
     const both = await checkIdentity({
       ...healthy,
-      trustAnchorsPem: writeBundle([other.certificate, anchor.certificate]),
+      bundle: writeBundle([other.certificate, anchor.certificate]),
     });
     expect(statuses(both)).toEqual(Array(8).fill('ok'));
   });
 
   it.skipIf(!hasOpenssl)('fails check 5 for a P-384 issuer (check 1 still matches its key)', async () => {
     const p384 = foreignIssuer(anchor, ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384']);
-    const input = { ...healthy, issuerCertPem: p384.certPem, issuerKeyPem: p384.keyPem, now: p384.now };
+    const input = { ...healthy, issuer: { certificate: p384.certPem, key: p384.keyPem }, now: p384.now };
     const results = await checkIdentity(input);
     expect(statuses(results)).toEqual(['ok', 'ok', 'ok', 'ok', 'error', 'skipped', 'skipped', 'skipped']);
     expect(nth(results, 5).message).toBe(
@@ -306,16 +309,16 @@ describe('checkIdentity: hierarchies minted here', () => {
     expect(statuses(all)).toEqual(['ok', 'ok', 'ok', 'ok', 'error', 'ok', 'ok', 'ok']);
     // The same certificate with another P-384 key does not pass check 1.
     const other = foreignIssuer(anchor, ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384']);
-    expect(nth(await checkIdentity({ ...input, issuerKeyPem: other.keyPem }), 1).message).toBe(
-      'tls: Public and private key do not match',
-    );
+    expect(
+      nth(await checkIdentity({ ...input, issuer: { ...input.issuer, key: other.keyPem } }), 1).message,
+    ).toBe('tls: Public and private key do not match');
   });
 
   it.skipIf(!hasOpenssl)(
     'fails check 5 for an RSA issuer (check 1 matches PKCS#8 and PKCS#1 keys)',
     async () => {
       const rsa = foreignIssuer(anchor, ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048']);
-      const input = { ...healthy, issuerCertPem: rsa.certPem, issuerKeyPem: rsa.keyPem, now: rsa.now };
+      const input = { ...healthy, issuer: { certificate: rsa.certPem, key: rsa.keyPem }, now: rsa.now };
       const results = await checkIdentity(input);
       expect(nth(results, 1).status).toBe('ok');
       expect(nth(results, 5).message).toBe(
@@ -326,7 +329,9 @@ describe('checkIdentity: hierarchies minted here', () => {
         dir.write('k.pem', rsa.keyPem);
         const pkcs1 = dir.run(['rsa', '-in', 'k.pem', '-traditional']).stdout;
         expect(pkcs1).toContain('BEGIN RSA PRIVATE KEY');
-        expect(nth(await checkIdentity({ ...input, issuerKeyPem: pkcs1 }), 1).status).toBe('ok');
+        expect(
+          nth(await checkIdentity({ ...input, issuer: { ...input.issuer, key: pkcs1 } }), 1).status,
+        ).toBe('ok');
       } finally {
         dir.cleanup();
       }
@@ -335,7 +340,10 @@ describe('checkIdentity: hierarchies minted here', () => {
 
   it('fails check 1 for a key that is not the issuer certificate’s, and skips the rest', async () => {
     const stranger = await generateKeyPair({ random: seededRandom('stranger') });
-    const results = await checkIdentity({ ...healthy, issuerKeyPem: stranger.exportPkcs8Pem() });
+    const results = await checkIdentity({
+      ...healthy,
+      issuer: { ...healthy.issuer, key: stranger.exportPkcs8Pem() },
+    });
     expect(nth(results, 1)).toMatchObject({
       status: 'error',
       message: 'tls: Public and private key do not match',
@@ -346,38 +354,45 @@ describe('checkIdentity: hierarchies minted here', () => {
     // Nothing can run without the material, even when asked to go on.
     const all = await checkIdentity({
       ...healthy,
-      issuerKeyPem: stranger.exportPkcs8Pem(),
+      issuer: { ...healthy.issuer, key: stranger.exportPkcs8Pem() },
       stopOnFatal: false,
     });
     expect(statuses(all).slice(1)).toEqual(Array(7).fill('skipped'));
   });
 
   it('fails check 1 with a message for unreadable material', async () => {
-    const message = async (patch: Partial<IdentityCheckInput>) =>
+    const message = async (patch: Partial<PemCheckInput>) =>
       nth(await checkIdentity({ ...healthy, ...patch }), 1).message;
-    expect(await message({ issuerCertPem: '' })).toMatch(/^could not parse issuer certificate: no PEM block/);
-    expect(await message({ issuerCertPem: healthy.issuerKeyPem })).toBe(
+    expect(await message({ issuer: { ...healthy.issuer, certificate: '' } })).toMatch(
+      /^could not parse issuer certificate: no PEM block/,
+    );
+    expect(await message({ issuer: { ...healthy.issuer, certificate: healthy.issuer.key } })).toBe(
       'could not parse issuer certificate: no certificates found',
     );
     expect(
-      await message({ issuerCertPem: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' }),
+      await message({
+        issuer: {
+          ...healthy.issuer,
+          certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n',
+        },
+      }),
     ).toMatch(/^could not parse issuer certificate: /);
-    expect(await message({ issuerKeyPem: 'not a key' })).toMatch(/^could not read the issuer key: /);
-    expect(await message({ trustAnchorsPem: '' })).toMatch(/^could not parse the trust anchors: /);
+    expect(await message({ issuer: { ...healthy.issuer, key: 'not a key' } })).toMatch(
+      /^could not read the issuer key: /,
+    );
+    expect(await message({ bundle: '' })).toMatch(/^could not parse the trust anchors: /);
   });
 
   it('reads an issuer chain after the issuer certificate as intermediates', async () => {
     const sub = await createIssuer({ anchor: issuer, now: NOW, pathLen: null, random: seededRandom('sub') });
     const results = await checkIdentity({
       ...healthy,
-      issuerCertPem: sub.pem + issuer.pem,
-      issuerKeyPem: sub.key.exportSec1Pem(),
+      issuer: { certificate: sub.pem + issuer.pem, key: sub.key.exportSec1Pem() },
     });
     expect(nth(results, 8).status).toBe('ok');
     const alone = await checkIdentity({
       ...healthy,
-      issuerCertPem: sub.pem,
-      issuerKeyPem: sub.key.exportSec1Pem(),
+      issuer: { certificate: sub.pem, key: sub.key.exportSec1Pem() },
     });
     expect(nth(alone, 8).status).toBe('error');
   });
@@ -400,8 +415,8 @@ describe('checkDataPlaneAnchors', () => {
 
   it('passes when the proxy trusts the same certificates, whatever the formatting or order', () => {
     const result = checkDataPlaneAnchors({
-      proxyTrustAnchorsPem: `\n${b.pem}\n\n${a.pem}${a.pem}  `,
-      bundlePem: writeBundle([a.certificate, b.certificate]),
+      proxyBundle: `\n${b.pem}\n\n${a.pem}${a.pem}  `,
+      bundle: writeBundle([a.certificate, b.certificate]),
     });
     expect(result).toMatchObject({
       category: 'linkerd-identity-data-plane',
@@ -415,8 +430,8 @@ describe('checkDataPlaneAnchors', () => {
 
   it('warns with Linkerd’s message, naming the anchors that differ', () => {
     const result = checkDataPlaneAnchors({
-      proxyTrustAnchorsPem: a.pem,
-      bundlePem: b.pem,
+      proxyBundle: a.pem,
+      bundle: b.pem,
       pod: 'shop/web-0',
     });
     expect(result.status).toBe('warning');
@@ -429,10 +444,10 @@ describe('checkDataPlaneAnchors', () => {
   });
 
   it('warns when either side cannot be read', () => {
-    const proxy = checkDataPlaneAnchors({ proxyTrustAnchorsPem: 'garbage', bundlePem: a.pem });
+    const proxy = checkDataPlaneAnchors({ proxyBundle: 'garbage', bundle: a.pem });
     expect(proxy.status).toBe('warning');
     expect(proxy.message).toContain("\t* proxy\n\t  the proxy's trust anchors cannot be read: ");
-    const bundle = checkDataPlaneAnchors({ proxyTrustAnchorsPem: a.pem, bundlePem: '' });
+    const bundle = checkDataPlaneAnchors({ proxyBundle: a.pem, bundle: '' });
     expect(bundle.message).toContain('the current bundle cannot be read');
   });
 });
@@ -446,9 +461,8 @@ describe('formatCheckResults', () => {
     const issuer = await createIssuer({ anchor, now: NOW, random: seededRandom('format issuer') });
     const late = new Date(issuer.certificate.notAfter.getTime() + DAY);
     results = await checkIdentity({
-      trustAnchorsPem: anchor.pem,
-      issuerCertPem: issuer.pem,
-      issuerKeyPem: issuer.key.exportSec1Pem(),
+      bundle: anchor.pem,
+      issuer: { certificate: issuer.pem, key: issuer.key.exportSec1Pem() },
       now: late,
     });
   });
@@ -481,7 +495,7 @@ describe('formatCheckResults', () => {
   });
 
   it('prints warnings with ‼, categories apart, and a passing status', () => {
-    const warning = checkDataPlaneAnchors({ proxyTrustAnchorsPem: anchor.pem, bundlePem: anchor.pem });
+    const warning = checkDataPlaneAnchors({ proxyBundle: anchor.pem, bundle: anchor.pem });
     const text = formatCheckResults([results[0]!, { ...warning, status: 'warning', message: 'stale' }]);
     expect(text).toContain(
       '√ certificate config is valid\n\nlinkerd-identity-data-plane\n---------------------------\n',

@@ -184,6 +184,7 @@ describe.concurrent('global flags and help', () => {
     'manifests configmap',
     'manifests cert-manager',
     'manifests helm',
+    'manifests spiffe-bundle',
   ])('%s --help, -h, and help %s', async (topic) => {
     for (const line of [`${topic} --help`, `${topic} -h`, `help ${topic}`]) {
       const r = await run(line);

@@ -117,7 +117,7 @@ describe.skipIf(!hasOpenssl)('CSRs against openssl', () => {
       expect(key.publicKey.equals(csr.publicKey)).toBe(true);
       expect(csr.signatureAlgorithm.name).toBe('ecdsa-with-SHA256');
       expect(await verifyCsr(csr)).toBe(true);
-      expect((await checkLinkerdCsr(csr, 'x')).subject.commonName).toBe('x');
+      expect((await checkLinkerdCsr({ csr, identity: 'x' })).subject.commonName).toBe('x');
     }
   });
 
@@ -127,7 +127,7 @@ describe.skipIf(!hasOpenssl)('CSRs against openssl', () => {
     expect(plain.attributes).toEqual([]);
     expect(plain.subjectAltNames).toEqual([]);
     expect(await verifyCsr(plain)).toBe(true);
-    await expect(checkLinkerdCsr(plain, 'plain')).rejects.toMatchObject({
+    await expect(checkLinkerdCsr({ csr: plain, identity: 'plain' })).rejects.toMatchObject({
       code: 'ERR_CSR_IDENTITY_MISMATCH',
     });
 
@@ -175,7 +175,7 @@ describe.skipIf(!hasOpenssl)('CSRs against openssl', () => {
     expect(parsed.subject.commonName).toBe(`e${IDENTITY.slice(1)}`);
     expect(await verifyCsr(parsed)).toBe(false);
     expect(opensslVerifies(tampered, 'cn-flip.der')).toBe(false);
-    await expect(checkLinkerdCsr(tampered, IDENTITY)).rejects.toMatchObject({
+    await expect(checkLinkerdCsr({ csr: tampered, identity: IDENTITY })).rejects.toMatchObject({
       code: 'ERR_CSR_IDENTITY_MISMATCH',
     });
   });
@@ -201,7 +201,9 @@ describe.skipIf(!hasOpenssl)('CSRs against openssl', () => {
     const badS = flip(csr.der, csr.der.length - 1);
     expect(await verifyCsr(parseCsr(badS))).toBe(false);
     expect(opensslVerifies(badS, 's-flip.der')).toBe(false);
-    await expect(checkLinkerdCsr(badS, IDENTITY)).rejects.toMatchObject({ code: 'ERR_CSR_SIGNATURE' });
+    await expect(checkLinkerdCsr({ csr: badS, identity: IDENTITY })).rejects.toMatchObject({
+      code: 'ERR_CSR_SIGNATURE',
+    });
     // The untouched CSR still verifies.
     expect(await verifyCsr(parseCsr(csr.der))).toBe(true);
   });
@@ -265,7 +267,7 @@ describe.skipIf(!hasOpenssl)('CSRs against openssl', () => {
     expect(sans.uri).toEqual([SPIFFE_ID]);
     expect(sans.other).toBe(0);
     expect(await verifyCsr(csr)).toBe(true);
-    expect(await codeOfAsync(() => checkLinkerdCsr(csr, 'x'))).toBe('ERR_CSR_FORBIDDEN_SAN');
+    expect(await codeOfAsync(() => checkLinkerdCsr({ csr, identity: 'x' }))).toBe('ERR_CSR_FORBIDDEN_SAN');
     for (const san of ['IP:10.0.0.1', 'email:a@b.example', `URI:${SPIFFE_ID}`]) {
       const name = `one-${san.split(':')[0]}.csr`;
       ossl.run([
@@ -280,7 +282,7 @@ describe.skipIf(!hasOpenssl)('CSRs against openssl', () => {
         '-out',
         name,
       ]);
-      expect(await codeOfAsync(() => checkLinkerdCsr(ossl.readText(name), 'x')), san).toBe(
+      expect(await codeOfAsync(() => checkLinkerdCsr({ csr: ossl.readText(name), identity: 'x' })), san).toBe(
         'ERR_CSR_FORBIDDEN_SAN',
       );
     }
@@ -308,7 +310,7 @@ describe.skipIf(!hasOpenssl)('CSRs against openssl', () => {
     expect(csr.signatureAlgorithm.name).toBe('sha256WithRSAEncryption');
     expect(await verifyCsr(csr)).toBe(true);
     expect(await verifyCsr(parseCsr(flip(csr.der, lastByteOfRsaSignature(csr.der))))).toBe(false);
-    expect(await codeOfAsync(() => checkLinkerdCsr(csr, 'x'))).toBe('ERR_CSR_KEY_UNSUPPORTED');
+    expect(await codeOfAsync(() => checkLinkerdCsr({ csr, identity: 'x' }))).toBe('ERR_CSR_KEY_UNSUPPORTED');
   });
 
   it('an RSA-PSS signed CSR verifies', async () => {
@@ -361,7 +363,7 @@ describe.skipIf(!hasOpenssl)('CSRs against openssl', () => {
     expect(csr.signatureAlgorithm.hash).toBe(digest.replace('sha', 'SHA-'));
     expect(await verifyCsr(csr)).toBe(true);
     expect(await verifyCsr(parseCsr(flip(csr.der, lastByteOfR(csr.der))))).toBe(false);
-    expect(await codeOfAsync(() => checkLinkerdCsr(csr, 'x'))).toBe('ERR_CSR_KEY_UNSUPPORTED');
+    expect(await codeOfAsync(() => checkLinkerdCsr({ csr, identity: 'x' }))).toBe('ERR_CSR_KEY_UNSUPPORTED');
   });
 
   it('an Ed25519 CSR parses, verifies false (unsupported), and is not a Linkerd CSR', async () => {
@@ -381,7 +383,7 @@ describe.skipIf(!hasOpenssl)('CSRs against openssl', () => {
     const csr = parseCsr(ossl.readText('ed.csr'));
     expect(csr.publicKey.kind).toBe('ed25519');
     expect(await verifyCsr(csr)).toBe(false);
-    expect(await codeOfAsync(() => checkLinkerdCsr(csr, 'x'))).toBe('ERR_CSR_KEY_UNSUPPORTED');
+    expect(await codeOfAsync(() => checkLinkerdCsr({ csr, identity: 'x' }))).toBe('ERR_CSR_KEY_UNSUPPORTED');
   });
 });
 

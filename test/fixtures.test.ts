@@ -8,7 +8,7 @@ import { generateKeyPair, importPrivateKey, type PrivateKey } from '../src/keys'
 import { issueLeaf } from '../src/leaf';
 import { decodePem } from '../src/pem';
 import { parseCertificate } from '../src/x509';
-import { hasShared, sharedPath, sharedSuite, sharedText } from './helpers/fixtures';
+import { dataPath, dataText } from './helpers/fixtures';
 import { hasOpenssl, OpensslDir } from './helpers/openssl';
 import { codeOf, codeOfAsync, IDENTITY, SPIFFE_ID } from './helpers/pki';
 
@@ -18,7 +18,7 @@ const SVID = 'fixtures/x509svid/';
 /** A time inside the 2020–2030 validity of Linkerd's `valid` fixtures. */
 const INSIDE = new Date('2025-06-01T00:00:00Z');
 
-describe.skipIf(!hasShared)(sharedSuite('Linkerd issuer fixtures (linkerd check)'), () => {
+describe('Linkerd issuer fixtures (linkerd check)', () => {
   let ossl: OpensslDir;
   let workload: PrivateKey;
 
@@ -33,8 +33,8 @@ describe.skipIf(!hasShared)(sharedSuite('Linkerd issuer fixtures (linkerd check)
     ['valid-with-rsa-anchor', INSIDE],
   ])('the %s issuer loads and issues leaves openssl verifies against its anchors', async (name, now) => {
     const issuer = loadIssuer({
-      certificatePem: sharedText(`${CHECK}${name}-crt.pem`),
-      key: sharedText(`${CHECK}${name}-key.pem`),
+      certificate: dataText(`${CHECK}${name}-crt.pem`),
+      key: dataText(`${CHECK}${name}-key.pem`),
     });
     expect(issuer.certificate.subject.commonName).toBe('identity.linkerd.cluster.local');
     expect(issuer.certificate.basicConstraints?.ca).toBe(true);
@@ -44,7 +44,7 @@ describe.skipIf(!hasShared)(sharedSuite('Linkerd issuer fixtures (linkerd check)
     expect(new X509Certificate(leaf.der).subjectAltName).toBe(`DNS:${IDENTITY}, URI:${SPIFFE_ID}`);
     expect(new X509Certificate(leaf.der).checkIssued(new X509Certificate(issuer.der))).toBe(true);
     // Node checks each signature on the path: leaf ← issuer ← anchor.
-    const anchor = new X509Certificate(sharedText(`${CHECK}${name}-trust-anchors.pem`));
+    const anchor = new X509Certificate(dataText(`${CHECK}${name}-trust-anchors.pem`));
     const nodeIssuer = new X509Certificate(issuer.der);
     expect(nodeIssuer.verify(anchor.publicKey)).toBe(true);
     expect(new X509Certificate(leaf.der).verify(nodeIssuer.publicKey)).toBe(true);
@@ -52,7 +52,7 @@ describe.skipIf(!hasShared)(sharedSuite('Linkerd issuer fixtures (linkerd check)
     ossl.write(`${name}-leaf.pem`, leaf.pem);
     ossl.write(`${name}-chain.pem`, leaf.chainPem);
     const at = String(Math.floor(now.getTime() / 1000) + 3600);
-    const anchors = sharedPath(`${CHECK}${name}-trust-anchors.pem`);
+    const anchors = dataPath(`${CHECK}${name}-trust-anchors.pem`);
     if (issuer.certificate.selfIssued && !issuer.certificate.authorityKeyId) {
       // Linkerd's `valid` issuer has its anchor's name and no AKI: OpenSSL 3.0 takes it for self-signed and
       // cannot build even issuer → anchor (error 18 on the issuer alone). Check the leaf against the issuer
@@ -63,7 +63,7 @@ describe.skipIf(!hasShared)(sharedSuite('Linkerd issuer fixtures (linkerd check)
         at,
         '-CAfile',
         anchors,
-        sharedPath(`${CHECK}${name}-crt.pem`),
+        dataPath(`${CHECK}${name}-crt.pem`),
       ]);
       expect(alone.stdout + alone.stderr).toContain('self-signed certificate');
       const r = ossl.tryRun([
@@ -78,7 +78,7 @@ describe.skipIf(!hasShared)(sharedSuite('Linkerd issuer fixtures (linkerd check)
       expect(r.stdout + r.stderr).toContain(`${name}-leaf.pem: OK`);
       return;
     }
-    for (const untrusted of [sharedPath(`${CHECK}${name}-crt.pem`), `${name}-chain.pem`]) {
+    for (const untrusted of [dataPath(`${CHECK}${name}-crt.pem`), `${name}-chain.pem`]) {
       const r = ossl.tryRun([
         'verify',
         '-attime',
@@ -96,15 +96,15 @@ describe.skipIf(!hasShared)(sharedSuite('Linkerd issuer fixtures (linkerd check)
   it('the expired and not-yet-valid issuers load but do not issue', async () => {
     const csr = (await createCsr({ key: workload, identity: IDENTITY })).der;
     const expired = loadIssuer({
-      certificatePem: sharedText(`${CHECK}expired-crt.pem`),
-      key: sharedText(`${CHECK}expired-key.pem`),
+      certificate: dataText(`${CHECK}expired-crt.pem`),
+      key: dataText(`${CHECK}expired-key.pem`),
     });
     expect(
       await codeOfAsync(() => issueLeaf({ issuer: expired, csr, identity: IDENTITY, now: INSIDE })),
     ).toBe('ERR_ISSUER_EXPIRED');
     const early = loadIssuer({
-      certificatePem: sharedText(`${CHECK}not-valid-yet-crt.pem`),
-      key: sharedText(`${CHECK}not-valid-yet-key.pem`),
+      certificate: dataText(`${CHECK}not-valid-yet-crt.pem`),
+      key: dataText(`${CHECK}not-valid-yet-key.pem`),
     });
     expect(await codeOfAsync(() => issueLeaf({ issuer: early, csr, identity: IDENTITY, now: INSIDE }))).toBe(
       'ERR_ISSUER_NOT_YET_VALID',
@@ -115,8 +115,8 @@ describe.skipIf(!hasShared)(sharedSuite('Linkerd issuer fixtures (linkerd check)
     expect(
       codeOf(() =>
         loadIssuer({
-          certificatePem: sharedText(`${CHECK}wrong-algo-crt.pem`),
-          key: sharedText(`${CHECK}wrong-algo-key.pem`),
+          certificate: dataText(`${CHECK}wrong-algo-crt.pem`),
+          key: dataText(`${CHECK}wrong-algo-key.pem`),
         }),
       ),
     ).toBe('ERR_KEY_UNSUPPORTED');
@@ -126,18 +126,18 @@ describe.skipIf(!hasShared)(sharedSuite('Linkerd issuer fixtures (linkerd check)
     expect(
       codeOf(() =>
         loadIssuer({
-          certificatePem: sharedText(`${CHECK}valid-crt.pem`),
-          key: sharedText(`${CHECK}expired-key.pem`),
+          certificate: dataText(`${CHECK}valid-crt.pem`),
+          key: dataText(`${CHECK}expired-key.pem`),
         }),
       ),
     ).toBe('ERR_KEY_MISMATCH');
   });
 
   it('every linkerd-check certificate parses as Node parses it', () => {
-    const files = readdirSync(sharedPath(CHECK)).filter((f) => !f.includes('-key'));
+    const files = readdirSync(dataPath(CHECK)).filter((f) => !f.includes('-key'));
     expect(files.length).toBeGreaterThanOrEqual(12);
     for (const f of files) {
-      const pem = sharedText(`${CHECK}${f}`);
+      const pem = dataText(`${CHECK}${f}`);
       const ours = parseCertificate(pem);
       const node = new X509Certificate(pem);
       expect(BigInt(`0x${ours.serialHex}`), f).toBe(BigInt(`0x${node.serialNumber}`));
@@ -147,9 +147,9 @@ describe.skipIf(!hasShared)(sharedSuite('Linkerd issuer fixtures (linkerd check)
   });
 });
 
-describe.skipIf(!hasShared)(sharedSuite('go-spiffe x509svid fixtures'), () => {
+describe('go-spiffe x509svid fixtures', () => {
   const certificates = (file: string) =>
-    decodePem(sharedText(`${SVID}${file}`))
+    decodePem(dataText(`${SVID}${file}`))
       .filter((b) => b.label === 'CERTIFICATE')
       .map((b) => parseCertificate(b.der));
 
@@ -172,7 +172,7 @@ describe.skipIf(!hasShared)(sharedSuite('go-spiffe x509svid fixtures'), () => {
   it.each(['good-cert-and-key.pem', 'good-key-and-cert.pem'])(
     '%s: the key imports and matches the certificate',
     (file) => {
-      const text = sharedText(`${SVID}${file}`);
+      const text = dataText(`${SVID}${file}`);
       const key = importPrivateKey(text);
       const [cert] = certificates(file);
       expect(key.publicKey.equals(cert!.publicKey)).toBe(true);
@@ -180,10 +180,8 @@ describe.skipIf(!hasShared)(sharedSuite('go-spiffe x509svid fixtures'), () => {
   );
 
   it('key-pkcs8-ecdsa imports; key-pkcs8-rsa is ERR_KEY_UNSUPPORTED', () => {
-    expect(importPrivateKey(sharedText(`${SVID}key-pkcs8-ecdsa.pem`)).publicKey.curve).toBe('P-256');
-    expect(codeOf(() => importPrivateKey(sharedText(`${SVID}key-pkcs8-rsa.pem`)))).toBe(
-      'ERR_KEY_UNSUPPORTED',
-    );
+    expect(importPrivateKey(dataText(`${SVID}key-pkcs8-ecdsa.pem`)).publicKey.curve).toBe('P-256');
+    expect(codeOf(() => importPrivateKey(dataText(`${SVID}key-pkcs8-rsa.pem`)))).toBe('ERR_KEY_UNSUPPORTED');
   });
 
   it('the wrong-* SVIDs parse, and show what is wrong with them', () => {
@@ -204,7 +202,7 @@ describe.skipIf(!hasShared)(sharedSuite('go-spiffe x509svid fixtures'), () => {
     ['not-pem', (t: string) => parseCertificate(t)],
     ['not-pem', (t: string) => importPrivateKey(t)],
   ])('%s fails with a PkiError', (file, read) => {
-    const text = sharedText(`${SVID}${file}`);
+    const text = dataText(`${SVID}${file}`);
     let error: unknown;
     try {
       read(text);

@@ -5,8 +5,7 @@
  * never a hang. Mutated certificates and CSRs that still parse never verify. Fixed seeds and iteration
  * counts keep runs deterministic.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -32,6 +31,7 @@ import {
   spiffeIdToLinkerdIdentity,
 } from '../src/spiffe';
 import { type Certificate, parseCertificate } from '../src/x509';
+import { dataPath } from './helpers/fixtures';
 import {
   applyMutations,
   applyTextMutations,
@@ -56,8 +56,7 @@ const leafKey = await generateKeyPair({ random: seededBytes(3) });
 const leaf = await issueLeafForKey({ issuer, publicKey: leafKey.publicKey, identity: IDENTITY, now: NOW });
 const csr = await createCsr({ key: leafKey, identity: IDENTITY, dnsNames: ['extra.example'] });
 
-const limboPath = fileURLToPath(new URL('../../shared/conformance/limbo-dev.json.gz', import.meta.url));
-const haveLimbo = existsSync(limboPath);
+const limboPath = dataPath('conformance/limbo-dev.json.gz');
 
 interface LimboCase {
   readonly id: string;
@@ -66,9 +65,8 @@ interface LimboCase {
   readonly untrusted_intermediates: readonly string[];
 }
 
-/** Every certificate PEM in the limbo suite, peers first; empty when the data is absent. */
+/** Every certificate PEM in the limbo suite, peers first. */
 function limboPems(): { peers: string[]; others: string[] } {
-  if (!haveLimbo) return { peers: [], others: [] };
   const suite = JSON.parse(gunzipSync(readFileSync(limboPath)).toString('utf8')) as {
     testcases: LimboCase[];
   };
@@ -321,25 +319,22 @@ describe('mutated text never escapes as another exception', () => {
   });
 });
 
-describe.skipIf(!haveLimbo)(
-  'x509-limbo certificates as hostile input (skipped: ../shared/conformance/limbo-dev.json.gz absent)',
-  () => {
-    it('every certificate in the suite parses or fails with a certificate code', () => {
-      const tally = new Tally([
-        'ERR_CERT_INVALID',
-        'ERR_TRAILING_DATA',
-        'ERR_INPUT_TOO_LARGE',
-        'ERR_PEM_INVALID',
-        'ERR_PEM_LABEL',
-        'ERR_BASE64',
-      ]);
-      const all = new Set([...limbo.peers, ...limbo.others]);
-      for (const pem of all) tally.record(outcome(() => parseCertificate(pem)));
-      expect(tally.total).toBe(all.size);
-      expect(tally.ok).toBeGreaterThan(all.size / 2);
-    });
-  },
-);
+describe('x509-limbo certificates as hostile input', () => {
+  it('every certificate in the suite parses or fails with a certificate code', () => {
+    const tally = new Tally([
+      'ERR_CERT_INVALID',
+      'ERR_TRAILING_DATA',
+      'ERR_INPUT_TOO_LARGE',
+      'ERR_PEM_INVALID',
+      'ERR_PEM_LABEL',
+      'ERR_BASE64',
+    ]);
+    const all = new Set([...limbo.peers, ...limbo.others]);
+    for (const pem of all) tally.record(outcome(() => parseCertificate(pem)));
+    expect(tally.total).toBe(all.size);
+    expect(tally.ok).toBeGreaterThan(all.size / 2);
+  });
+});
 
 /** Backends to check signatures with: the default, WebCrypto, and the pure-JS one. */
 const backends: readonly CryptoBackend[] = [

@@ -419,7 +419,8 @@ describe('durations: lifetimes and clock skews a certificate can hold', () => {
     ['fractional', 1.5],
     ['NaN', Number.NaN],
     ['infinite', Number.POSITIVE_INFINITY],
-    ['a string', '10000'],
+    ['a sub-millisecond text', '1.5ms'],
+    ['a negative text', '-10s'],
     ['a bigint', 10_000n],
     ['beyond any validity', Number.MAX_SAFE_INTEGER],
   ];
@@ -446,6 +447,14 @@ describe('durations: lifetimes and clock skews a certificate can hold', () => {
     },
   );
 
+  it('a duration text without a unit is ERR_DURATION_INVALID, for lifetimes and skews', async () => {
+    expect(codeOf(() => checkLifetime('86400000', 'lifetime'))).toBe('ERR_DURATION_INVALID');
+    expect(codeOf(() => checkClockSkew('10000', 'leaf', NOW.getTime(), DAY))).toBe('ERR_DURATION_INVALID');
+    expect(await codeOfAsync(() => createTrustAnchor({ now: NOW, lifetime: '1d' }))).toBe(
+      'ERR_DURATION_INVALID',
+    );
+  });
+
   it('a zero skew is allowed and gives notBefore = now', async () => {
     const a = await createTrustAnchor({ now: NOW, clockSkew: 0 });
     expect(a.certificate.notBefore.getTime()).toBe(NOW.getTime());
@@ -457,7 +466,8 @@ describe('durations: lifetimes and clock skews a certificate can hold', () => {
     ['fractional', 1.5],
     ['fractional (a day and a half millisecond)', DAY + 0.5],
     ['beyond any validity', Number.MAX_SAFE_INTEGER],
-    ['a string', '86400000'],
+    ['a sub-millisecond text', '24h0.5ms'],
+    ['a zero text', '0s'],
     ['zero', 0],
     ['negative', -DAY],
   ])(

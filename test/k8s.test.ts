@@ -1,5 +1,4 @@
 import { Buffer } from 'node:buffer';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isPkiError } from '../src/errors';
 import {
@@ -18,8 +17,9 @@ import {
   trustRootsConfigMap,
 } from '../src/k8s';
 import { decodeBase64, encodeBase64 } from '../src/k8s/base64';
+import { dataText } from './helpers/fixtures';
 
-const fixture = (name: string) => readFileSync(`/work/shared/fixtures/linkerd-check/${name}.pem`, 'utf8');
+const fixture = (name: string) => dataText(`fixtures/linkerd-check/${name}.pem`);
 const certPem = fixture('valid-crt');
 const keyPem = fixture('valid-key');
 const caPem = fixture('valid-trust-anchors');
@@ -76,14 +76,20 @@ describe('base64', () => {
 
 describe('YAML', () => {
   it('writes a multi-document stream and reads it back', () => {
-    const objects = [issuerSecret({ certPem, keyPem, caPem }), trustRootsConfigMap({ bundlePem })];
+    const objects = [
+      issuerSecret({ issuer: { certificate: certPem, key: keyPem }, bundle: caPem }),
+      trustRootsConfigMap({ bundle: bundlePem }),
+    ];
     const text = toYaml(objects);
     expect(text.split('\n---\n')).toHaveLength(2);
     expect(fromYaml(text)).toEqual(objects);
   });
 
   it('keeps long base64 on one line and PEM as a literal block', () => {
-    const text = toYaml([issuerSecret({ certPem, keyPem, caPem }), trustRootsConfigMap({ bundlePem })]);
+    const text = toYaml([
+      issuerSecret({ issuer: { certificate: certPem, key: keyPem }, bundle: caPem }),
+      trustRootsConfigMap({ bundle: bundlePem }),
+    ]);
     expect(text).toContain(`tls.crt: ${encodeBase64(certPem)}\n`);
     expect(text).toContain('ca-bundle.crt: |\n    -----BEGIN CERTIFICATE-----\n');
   });
@@ -113,7 +119,7 @@ describe('YAML', () => {
 
 describe('issuer Secret', () => {
   it('has the shape cert-manager writes', () => {
-    expect(issuerSecret({ certPem, keyPem, caPem })).toEqual({
+    expect(issuerSecret({ issuer: { certificate: certPem, key: keyPem }, bundle: caPem })).toEqual({
       apiVersion: 'v1',
       kind: 'Secret',
       type: 'kubernetes.io/tls',
@@ -124,27 +130,34 @@ describe('issuer Secret', () => {
         'ca.crt': Buffer.from(caPem).toString('base64'),
       },
     });
-    expect(issuerSecret({ certPem, keyPem, caPem, namespace: 'mesh', name: 'issuer' }).metadata).toEqual({
+    expect(
+      issuerSecret({
+        issuer: { certificate: certPem, key: keyPem },
+        bundle: caPem,
+        namespace: 'mesh',
+        name: 'issuer',
+      }).metadata,
+    ).toEqual({
       name: 'issuer',
       namespace: 'mesh',
     });
   });
 
   it('round-trips through YAML', () => {
-    const input = { certPem, keyPem, caPem };
+    const input = { issuer: { certificate: certPem, key: keyPem }, bundle: caPem };
     expect(readIssuerSecret(fromYaml(toYaml(issuerSecret(input)))[0])).toEqual(input);
     expect(readIssuerSecret(toYaml(issuerSecret(input)))).toEqual(input);
   });
 
   it('reads stringData, which wins over data', () => {
     const secret = {
-      ...issuerSecret({ certPem: 'old', keyPem, caPem }),
+      ...issuerSecret({ issuer: { certificate: 'old', key: keyPem }, bundle: caPem }),
       stringData: { 'tls.crt': certPem },
     };
-    expect(readIssuerSecret(secret).certPem).toBe(certPem);
+    expect(readIssuerSecret(secret).issuer.certificate).toBe(certPem);
   });
 
-  const good = issuerSecret({ certPem, keyPem, caPem });
+  const good = issuerSecret({ issuer: { certificate: certPem, key: keyPem }, bundle: caPem });
   it.each<[string, unknown, string]>([
     ['wrong kind', { ...good, kind: 'ConfigMap' }, 'kind must be Secret, found "ConfigMap"'],
     ['missing kind', { ...good, kind: undefined }, 'kind must be Secret'],
@@ -196,19 +209,25 @@ describe('issuer Secret', () => {
   });
 
   it('refuses empty PEM and bad names when writing', () => {
-    expect(errorOf(() => issuerSecret({ certPem: '', keyPem, caPem }))?.code).toBe('ERR_INVALID_ARGUMENT');
-    expect(errorOf(() => issuerSecret({ certPem, keyPem, caPem, namespace: 'Linkerd' }))?.code).toBe(
-      'ERR_INVALID_ARGUMENT',
-    );
-    expect(errorOf(() => issuerSecret({ certPem, keyPem, caPem, name: 'bad_name' }))?.code).toBe(
-      'ERR_INVALID_ARGUMENT',
-    );
+    expect(
+      errorOf(() => issuerSecret({ issuer: { certificate: '', key: keyPem }, bundle: caPem }))?.code,
+    ).toBe('ERR_INVALID_ARGUMENT');
+    expect(
+      errorOf(() =>
+        issuerSecret({ issuer: { certificate: certPem, key: keyPem }, bundle: caPem, namespace: 'Linkerd' }),
+      )?.code,
+    ).toBe('ERR_INVALID_ARGUMENT');
+    expect(
+      errorOf(() =>
+        issuerSecret({ issuer: { certificate: certPem, key: keyPem }, bundle: caPem, name: 'bad_name' }),
+      )?.code,
+    ).toBe('ERR_INVALID_ARGUMENT');
   });
 });
 
 describe('trust-anchor Secret', () => {
   it('round-trips through YAML', () => {
-    const input = { certPem: caPem, keyPem };
+    const input = { anchor: { certificate: caPem, key: keyPem } };
     const secret = trustAnchorSecret(input);
     expect(secret.metadata).toEqual({ name: 'linkerd-trust-anchor', namespace: 'linkerd' });
     expect(Object.keys(secret.data)).toEqual(['tls.crt', 'tls.key']);
@@ -216,7 +235,7 @@ describe('trust-anchor Secret', () => {
   });
 
   it('refuses a Secret without a key', () => {
-    const secret = trustAnchorSecret({ certPem: caPem, keyPem });
+    const secret = trustAnchorSecret({ anchor: { certificate: caPem, key: keyPem } });
     const err = errorOf(() =>
       readTrustAnchorSecret({ ...secret, data: { 'tls.crt': secret.data['tls.crt'] } }),
     );
@@ -226,18 +245,22 @@ describe('trust-anchor Secret', () => {
 
 describe('trust-roots ConfigMap', () => {
   it('round-trips through YAML', () => {
-    const cm = trustRootsConfigMap({ bundlePem });
+    const cm = trustRootsConfigMap({ bundle: bundlePem });
     expect(cm).toEqual({
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { name: 'linkerd-identity-trust-roots', namespace: 'linkerd' },
       data: { 'ca-bundle.crt': bundlePem },
     });
-    expect(readTrustRootsConfigMap(toYaml(cm))).toEqual({ bundlePem });
+    expect(readTrustRootsConfigMap(toYaml(cm))).toEqual({ bundle: bundlePem });
   });
 
   it.each<[string, unknown, string]>([
-    ['wrong kind', { ...trustRootsConfigMap({ bundlePem }), kind: 'Secret' }, 'kind must be ConfigMap'],
+    [
+      'wrong kind',
+      { ...trustRootsConfigMap({ bundle: bundlePem }), kind: 'Secret' },
+      'kind must be ConfigMap',
+    ],
     ['missing bundle', { apiVersion: 'v1', kind: 'ConfigMap', data: {} }, 'data[ca-bundle.crt] is missing'],
     ['empty YAML', '', 'expected one YAML document (a ConfigMap), found 0'],
   ])('refuses %s', (_name, input, message) => {
@@ -335,8 +358,7 @@ describe('cert-manager resources', () => {
 
   it('bundles the anchor Secret, the Issuer and the Certificate consistently', () => {
     const [secret, issuer, cert] = issuerRotationManifests({
-      anchorCertPem: caPem,
-      anchorKeyPem: keyPem,
+      anchor: { certificate: caPem, key: keyPem },
       anchorName: 'mesh-root',
       namespace: 'mesh',
       renewBefore: '24h',
@@ -347,13 +369,13 @@ describe('cert-manager resources', () => {
     expect(cert.metadata.namespace).toBe('mesh');
     expect(cert.spec.issuerRef).toEqual({ name: 'mesh-root', kind: 'Issuer' });
     expect(cert.spec.renewBefore).toBe('24h');
-    expect(readTrustAnchorSecret(secret)).toEqual({ certPem: caPem, keyPem });
+    expect(readTrustAnchorSecret(secret)).toEqual({ anchor: { certificate: caPem, key: keyPem } });
   });
 });
 
 describe('Helm values', () => {
   it('have the chart layout and round-trip through YAML', () => {
-    const pems = { trustAnchorsPem: bundlePem, issuerCertPem: certPem, issuerKeyPem: keyPem };
+    const pems = { bundle: bundlePem, issuer: { certificate: certPem, key: keyPem } };
     const values = helmValues(pems);
     expect(values).toEqual({
       identityTrustAnchorsPEM: bundlePem,
@@ -388,7 +410,7 @@ describe('Helm values', () => {
 
   it('refuses empty PEM when writing', () => {
     expect(
-      errorOf(() => helmValues({ trustAnchorsPem: '', issuerCertPem: certPem, issuerKeyPem: keyPem }))?.code,
+      errorOf(() => helmValues({ bundle: '', issuer: { certificate: certPem, key: keyPem } }))?.code,
     ).toBe('ERR_INVALID_ARGUMENT');
   });
 });

@@ -589,7 +589,7 @@ describe('minting: anchors, issuers and leaves', () => {
 
     it('a certificate that is not a CA cannot issue', async () => {
       const pem = leaf.pem;
-      expect(codeOf(() => loadIssuer({ certificatePem: pem, key: workloadKey.exportPkcs8Pem() }))).toBe(
+      expect(codeOf(() => loadIssuer({ certificate: pem, key: workloadKey.exportPkcs8Pem() }))).toBe(
         'ERR_ISSUER_NOT_CA',
       );
       const fake: Issuer = { ...issuer, certificate: leaf.certificate, der: leaf.der, pem, key: workloadKey };
@@ -602,7 +602,7 @@ describe('minting: anchors, issuers and leaves', () => {
 
     it('an issuer key that does not match its certificate is refused', async () => {
       const other = await generateKeyPair();
-      expect(codeOf(() => loadIssuer({ certificatePem: issuer.pem, key: other.exportPkcs8Pem() }))).toBe(
+      expect(codeOf(() => loadIssuer({ certificate: issuer.pem, key: other.exportPkcs8Pem() }))).toBe(
         'ERR_KEY_MISMATCH',
       );
       const swapped: Issuer = { ...issuer, key: other };
@@ -668,9 +668,9 @@ describe('minting: anchors, issuers and leaves', () => {
   describe.skipIf(!hasOpenssl)('issuers in deeper hierarchies', () => {
     it('an issuer loaded from PEM (tls.crt + ca.crt, tls.key) issues leaves openssl accepts', async () => {
       const loaded = loadIssuer({
-        certificatePem: issuer.pem,
+        certificate: issuer.pem,
         key: issuer.key.exportSec1Pem(),
-        chainPem: anchorB.pem,
+        chain: [anchorB.pem],
       });
       expect(loaded.chain.map((c) => c.subject.commonName)).toEqual(['root.linkerd.cluster.local']);
       const l = await issueLeafForKey({

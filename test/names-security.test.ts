@@ -271,7 +271,7 @@ describe('issuance writes only valid identity names', () => {
         );
         expect(code, JSON.stringify(bad)).toBe('ERR_IDENTITY_INVALID');
       }
-      expect(await codeOfAsync(() => checkLinkerdCsr(csr, bad)), JSON.stringify(bad)).toBe(
+      expect(await codeOfAsync(() => checkLinkerdCsr({ csr, identity: bad })), JSON.stringify(bad)).toBe(
         'ERR_IDENTITY_INVALID',
       );
       expect(signatures()).toBe(0);

@@ -232,7 +232,7 @@ describe('CSRs', () => {
         }
         // Only the plain form (one DNS SAN equal to the identity) passes the identity service's checks.
         const plain = dnsNames.length === 0 && uriNames.length === 0;
-        const checked = await checkLinkerdCsr(out.der, identity).then(
+        const checked = await checkLinkerdCsr({ csr: out.der, identity }).then(
           () => 'ok',
           (e: unknown) => (e instanceof PkiError ? e.code : 'other'),
         );

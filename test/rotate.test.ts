@@ -113,7 +113,7 @@ describe('planAnchorRotation: old anchor to new, end to end', () => {
 
   function plan() {
     return planAnchorRotation({
-      currentBundlePem: oldAnchor.pem,
+      currentBundle: oldAnchor.pem,
       newAnchor,
       newIssuer,
       margin: MARGIN,
@@ -125,9 +125,9 @@ describe('planAnchorRotation: old anchor to new, end to end', () => {
     const p = plan();
     expect(p.steps.map((s) => s.id)).toEqual(['add-new-anchor', 'switch-issuer', 'remove-old-anchor']);
     const [add, switchIssuer, remove] = p.steps;
-    expect(parseBundle(add.bundlePem!).map((c) => c.subject.commonName)).toEqual(['root-2025', 'root-2026']);
-    expect(switchIssuer.bundlePem).toBeUndefined();
-    expect(parseBundle(remove.bundlePem!).map((c) => c.subject.commonName)).toEqual(['root-2026']);
+    expect(parseBundle(add.bundle!).map((c) => c.subject.commonName)).toEqual(['root-2025', 'root-2026']);
+    expect(switchIssuer.bundle).toBeUndefined();
+    expect(parseBundle(remove.bundle!).map((c) => c.subject.commonName)).toEqual(['root-2026']);
     expect(add.notBefore).toEqual(NOW);
     expect(switchIssuer.notBefore).toEqual(NOW); // the new issuer's notBefore (NOW − 10 s) is already past
     expect(remove.notBefore).toEqual(at(DAY + MARGIN));
@@ -183,12 +183,18 @@ describe('planAnchorRotation: old anchor to new, end to end', () => {
     expect((await add.check({ leaves: [straggler], at: when })).ok).toBe(true);
   });
 
-  it('dates step 3 from a new issuer that starts later, and takes the anchor as PEM', () => {
+  it('dates step 3 from a new issuer that starts later, and takes the anchor as PEM', async () => {
+    // Made 2 days and 10 s from now, so its notBefore (backdated 10 s) is 2 days from now.
+    const later = await createIssuer({
+      anchor: newAnchor,
+      now: at(2 * DAY + 10_000),
+      random: seededRandom('later i'),
+    });
     const p = planAnchorRotation({
-      currentBundlePem: writeBundle([oldAnchor.certificate, newAnchor.certificate]),
+      currentBundle: writeBundle([oldAnchor.certificate, newAnchor.certificate]),
       newAnchor: newAnchor.pem,
-      newIssuer: { certificate: { ...newIssuer.certificate, notBefore: at(2 * DAY) } },
-      leafLifetime: 12 * HOUR,
+      newIssuer: { certificate: later.certificate },
+      leafLifetime: '12h',
       margin: 0,
       now: NOW,
     });
@@ -212,16 +218,17 @@ describe('planAnchorRotation: old anchor to new, end to end', () => {
   });
 
   it('refuses bad input', () => {
-    const base = { currentBundlePem: oldAnchor.pem, newAnchor, margin: MARGIN, now: NOW };
+    const base = { currentBundle: oldAnchor.pem, newAnchor, margin: MARGIN, now: NOW };
     expect(codeOf(() => planAnchorRotation({ ...base, newIssuer: oldIssuer }))).toBe('ERR_ISSUER_CHAIN');
     expect(codeOf(() => planAnchorRotation({ ...base, newAnchor: oldLeaves[0]!.certificate }))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
-    expect(codeOf(() => planAnchorRotation({ ...base, margin: -1 }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(codeOf(() => planAnchorRotation({ ...base, leafLifetime: 0 }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => planAnchorRotation({ ...base, margin: -1 }))).toBe('ERR_DURATION_INVALID');
+    expect(codeOf(() => planAnchorRotation({ ...base, margin: '1d' }))).toBe('ERR_DURATION_INVALID');
+    expect(codeOf(() => planAnchorRotation({ ...base, leafLifetime: 0 }))).toBe('ERR_LIFETIME_INVALID');
     expect(codeOf(() => planAnchorRotation({ ...base, now: new Date(Number.NaN) }))).toBe(
       'ERR_INVALID_ARGUMENT',
     );
-    expect(codeOf(() => planAnchorRotation({ ...base, currentBundlePem: '' }))).toBe('ERR_BUNDLE_EMPTY');
+    expect(codeOf(() => planAnchorRotation({ ...base, currentBundle: '' }))).toBe('ERR_BUNDLE_EMPTY');
   });
 });

@@ -169,26 +169,39 @@ describe('proxyRefreshDelay (linkerd2-proxy refresh_in)', () => {
     ['70% of the remaining 1h', 1 * H, 42 * M],
     ['clamped to max', 48 * H, PROXY_REFRESH_MAX_MS],
     ['just over max', Math.ceil((24 * H * 10) / 7), PROXY_REFRESH_MAX_MS],
-    ['just under max', Math.floor((24 * H * 10) / 7), 86_399_999.7],
+    ['just under max', Math.floor((24 * H * 10) / 7), 86_399_999],
     ['clamped to min', 5 * S, PROXY_REFRESH_MIN_MS],
     ['expiring now', 0, PROXY_REFRESH_MIN_MS],
     ['expired', -1 * H, PROXY_REFRESH_MIN_MS],
-    ['sub-millisecond 70%', 20 * S + 1, 14_000.7],
+    ['sub-millisecond 70%, rounded down to whole ms', 20 * S + 1, 14_000],
   ])('%s', (_name, remaining, expected) => {
-    expect(proxyRefreshDelay(at(remaining), now)).toBeCloseTo(expected, 6);
+    const delay = proxyRefreshDelay({ notAfter: at(remaining), now });
+    expect(delay).toBe(expected);
+    expect(Number.isInteger(delay)).toBe(true);
   });
 
   it('honours custom bounds', () => {
-    expect(proxyRefreshDelay(at(24 * H), now, { max: 1 * H })).toBe(1 * H);
-    expect(proxyRefreshDelay(at(10 * S), now, { min: 30 * S })).toBe(30 * S);
-    expect(proxyRefreshDelay(at(-1), now, { min: 1 * S, max: 2 * S })).toBe(1 * S);
+    expect(proxyRefreshDelay({ notAfter: at(24 * H), now, max: 1 * H })).toBe(1 * H);
+    expect(proxyRefreshDelay({ notAfter: at(10 * S), now, min: 30 * S })).toBe(30 * S);
+    expect(proxyRefreshDelay({ notAfter: at(-1), now, min: 1 * S, max: 2 * S })).toBe(1 * S);
+    expect(proxyRefreshDelay({ notAfter: at(24 * H), now, min: '1m', max: '1h' })).toBe(1 * H);
+    expect(proxyRefreshDelay({ notAfter: at(10 * S), now, min: '30s' })).toBe(30 * S);
   });
 
   it('refuses bad input', () => {
-    expect(codeOf(() => proxyRefreshDelay(new Date(Number.NaN), now))).toBe('ERR_INVALID_ARGUMENT');
-    expect(codeOf(() => proxyRefreshDelay(now, 'now' as unknown as Date))).toBe('ERR_INVALID_ARGUMENT');
-    expect(codeOf(() => proxyRefreshDelay(now, now, { min: -1 }))).toBe('ERR_INVALID_ARGUMENT');
-    expect(codeOf(() => proxyRefreshDelay(now, now, { min: 2, max: 1 }))).toBe('ERR_SCHEDULE_INVALID');
+    expect(codeOf(() => proxyRefreshDelay({ notAfter: new Date(Number.NaN), now }))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
+    expect(codeOf(() => proxyRefreshDelay({ notAfter: now, now: 'now' as unknown as Date }))).toBe(
+      'ERR_INVALID_ARGUMENT',
+    );
+    expect(codeOf(() => proxyRefreshDelay({ notAfter: now, now, min: -1 }))).toBe('ERR_INVALID_ARGUMENT');
+    expect(codeOf(() => proxyRefreshDelay({ notAfter: now, now, min: '1d' }))).toBe('ERR_DURATION_INVALID');
+    expect(codeOf(() => proxyRefreshDelay({ notAfter: now, now, min: 2, max: 1 }))).toBe(
+      'ERR_SCHEDULE_INVALID',
+    );
+    // The positional form of earlier releases is misuse, not a silent wrong answer.
+    expect(codeOf(() => proxyRefreshDelay(now as never))).toBe('ERR_INVALID_ARGUMENT');
   });
 });
 

@@ -199,11 +199,11 @@ describe('error messages carry no key material', () => {
   });
 
   it('an issuer loaded or used with the wrong key', async () => {
+    expect(await leaksOf(() => loadIssuer({ certificate: anchor.pem, key: key.exportPkcs8Pem() }))).toEqual(
+      [],
+    );
     expect(
-      await leaksOf(() => loadIssuer({ certificatePem: anchor.pem, key: key.exportPkcs8Pem() })),
-    ).toEqual([]);
-    expect(
-      await leaksOf(() => loadIssuer({ certificatePem: key.exportSec1Pem(), key: key.exportSec1Pem() })),
+      await leaksOf(() => loadIssuer({ certificate: key.exportSec1Pem(), key: key.exportSec1Pem() })),
     ).toEqual([]);
     expect(await leaksOf(() => createIssuer({ anchor: { ...anchor, key }, now: NOW }))).toEqual([]);
     const issuer = await createIssuer({ anchor, now: NOW, key });
@@ -298,7 +298,7 @@ describe('identity and manifest parsers given a key', () => {
         () => schedule.parseDuration(`1${input}`),
         () => k8s.readIssuerSecret({ apiVersion: 'v1', kind: input }),
         () => k8s.readIssuerSecret({ apiVersion: 'v1', kind: 'Secret', type: input }),
-        () => k8s.issuerSecret({ certPem: 'x', keyPem: 'x', caPem: 'x', name: input }),
+        () => k8s.issuerSecret({ issuer: { certificate: 'x', key: 'x' }, bundle: 'x', name: input }),
       ]) {
         expect(await leaksOf(fn)).toEqual([]);
       }

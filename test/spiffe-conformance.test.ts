@@ -1,35 +1,31 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../scripts/conformance';
 import { runSpiffeConformance } from '../scripts/conformance/spiffe';
+import { dataPath } from './helpers/fixtures';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const vectors = fileURLToPath(new URL('../../shared/conformance/spiffeid-dev.json', import.meta.url));
-const haveVectors = existsSync(vectors);
+const vectors = dataPath('conformance/spiffeid-dev.json');
 
-describe.skipIf(!haveVectors)(
-  'go-spiffe spiffeid vectors (skipped: ../shared/conformance/spiffeid-dev.json absent)',
-  () => {
-    it('matches go-spiffe on every vector', () => {
-      const result = runSpiffeConformance(vectors);
-      expect(result.mismatches).toEqual([]);
-      expect(result.failed).toBe(0);
-      expect(result.passed).toBeGreaterThan(800);
-    });
+describe('go-spiffe spiffeid vectors', () => {
+  it('matches go-spiffe on every vector', () => {
+    const result = runSpiffeConformance(vectors);
+    expect(result.mismatches).toEqual([]);
+    expect(result.failed).toBe(0);
+    expect(result.passed).toBeGreaterThan(800);
+  });
 
-    it('the CLI ends with the summary line and exits 0', () => {
-      const run = spawnSync('npx', ['tsx', 'scripts/conformance.ts', '--spiffe', vectors], {
-        cwd: repoRoot,
-        encoding: 'utf8',
-      });
-      const lines = run.stdout.trimEnd().split('\n');
-      expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed, \d+ skipped$/);
-      expect(run.status).toBe(0);
+  it('the CLI ends with the summary line and exits 0', () => {
+    const run = spawnSync('npx', ['tsx', 'scripts/conformance.ts', '--spiffe', vectors], {
+      cwd: repoRoot,
+      encoding: 'utf8',
     });
-  },
-);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed, \d+ skipped$/);
+    expect(run.status).toBe(0);
+  });
+});
 
 describe('conformance dispatcher usage', () => {
   it.each([[[]], [['--spiffe']], [['--nope', 'x']], [['file.json']], [['--spiffe', 'a.json', 'extra']]])(

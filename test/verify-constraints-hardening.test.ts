@@ -3,7 +3,7 @@
  * differ only in ways RFC 4518's preparation erases, and the dNSName constraint forms Go and OpenSSL
  * accept (a leading dot, the empty constraint).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type VerifyResult, verifyChain } from '../src/verify';
 import { uriHostForConstraints } from '../src/verify/constraints';
 import { OID } from '../src/x509/oids';
@@ -251,8 +251,11 @@ describe('dNSName constraint forms Go and OpenSSL accept', () => {
 });
 
 describe.skipIf(!hasOpenssl)('OpenSSL agrees', () => {
-  const ssl = new OpensslDir('l5d-nc-hardening-');
-  afterAll(() => ssl.cleanup());
+  let ssl: OpensslDir;
+  beforeAll(() => {
+    ssl = new OpensslDir('l5d-nc-hardening-');
+  });
+  afterAll(() => ssl?.cleanup());
   const attime = String(Math.floor(AT.getTime() / 1000));
 
   async function bothVerdicts(chain: { anchor: Minted; issuer: Minted; leaf: Minted }, tag: string) {

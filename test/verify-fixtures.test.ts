@@ -4,15 +4,15 @@ import { decodePem } from '../src/pem';
 import { matchMemberOf } from '../src/spiffe';
 import { type VerifyResult, verifyChain, verifyLinkerdPeer, verifySvid } from '../src/verify';
 import { parseCertificate } from '../src/x509/certificate';
-import { hasShared, sharedSuite, sharedText } from './helpers/fixtures';
+import { dataText } from './helpers/fixtures';
 import { gn, leaf, type Minted } from './verify-certs';
 
 function outcome(result: VerifyResult): string | [string, number] {
   return result.ok ? 'ok' : [result.code, result.certIndex];
 }
 
-describe.skipIf(!hasShared)(sharedSuite('linkerd check fixtures'), () => {
-  const file = (name: string) => sharedText(`fixtures/linkerd-check/${name}.pem`);
+describe('linkerd check fixtures', () => {
+  const file = (name: string) => dataText(`fixtures/linkerd-check/${name}.pem`);
   const verify = (crt: string, anchors: string, at = new Date('2026-03-01T00:00:00Z')) =>
     verifyChain({ leaf: file(`${crt}-crt`), bundle: file(`${anchors}-trust-anchors`), at });
 
@@ -72,10 +72,10 @@ describe.skipIf(!hasShared)(sharedSuite('linkerd check fixtures'), () => {
   });
 });
 
-describe.skipIf(!hasShared)(sharedSuite('go-spiffe x509svid fixtures'), () => {
+describe('go-spiffe x509svid fixtures', () => {
   /** The certificates of a fixture file, in order. */
   const certs = (name: string) =>
-    decodePem(sharedText(`fixtures/x509svid/${name}.pem`))
+    decodePem(dataText(`fixtures/x509svid/${name}.pem`))
       .filter((b) => b.label === 'CERTIFICATE')
       .map((b) => b.der);
   /**
@@ -159,7 +159,7 @@ describe.skipIf(!hasShared)(sharedSuite('go-spiffe x509svid fixtures'), () => {
 
   it('reports a corrupt certificate as MALFORMED and an expired SVID as EXPIRED', async () => {
     const corrupt = await verifySvid({
-      leaf: sharedText('fixtures/x509svid/corrupt-cert.pem'),
+      leaf: dataText('fixtures/x509svid/corrupt-cert.pem'),
       bundle: certs('good-leaf-only'),
       trustDomain: 'example.org',
     });

@@ -15,7 +15,7 @@ import { issueLeaf } from '../src/leaf';
 import { Verifier, type VerifyResult, verifyChain } from '../src/verify';
 import { OID } from '../src/x509/oids';
 import { KeyUsage } from '../src/x509/types';
-import { hasShared, sharedSuite, sharedText } from './helpers/fixtures';
+import { dataText } from './helpers/fixtures';
 import { codeOfAsync, IDENTITY, NOW, SPIFFE_ID } from './helpers/pki';
 import {
   extension,
@@ -259,7 +259,7 @@ function pkcs8(m: Minted): string {
 
 /** An issuer the library loads from a hand-made certificate, with the chain above it (anchor excluded). */
 function loaded(cert: Minted, above: readonly Minted[] = []): Issuer {
-  return loadIssuer({ certificatePem: cert.pem + above.map((c) => c.pem).join(''), key: pkcs8(cert) });
+  return loadIssuer({ certificate: cert.pem + above.map((c) => c.pem).join(''), key: pkcs8(cert) });
 }
 
 interface IssuerKind {
@@ -279,7 +279,7 @@ const ISSUER_KINDS: readonly IssuerKind[] = [
     what: 'a P-256 anchor issuing directly',
     make: async () => {
       const anchor = await createTrustAnchor({ now: NOW });
-      const issuer = loadIssuer({ certificatePem: anchor.pem, key: anchor.key.exportPkcs8Pem() });
+      const issuer = loadIssuer({ certificate: anchor.pem, key: anchor.key.exportPkcs8Pem() });
       return { issuer, anchors: [anchor.pem] };
     },
   },
@@ -387,11 +387,11 @@ describe('the library never issues what it would not verify', () => {
   }
 });
 
-describe.skipIf(!hasShared)(sharedSuite('Linkerd’s own material (linkerd check fixtures)'), () => {
-  const file = (n: string) => sharedText(`fixtures/linkerd-check/${n}.pem`);
+describe('Linkerd’s own material (linkerd check fixtures)', () => {
+  const file = (n: string) => dataText(`fixtures/linkerd-check/${n}.pem`);
 
   it('leaves issued under the fixture issuer verify', async () => {
-    const issuer = loadIssuer({ certificatePem: file('valid-crt'), key: file('valid-key') });
+    const issuer = loadIssuer({ certificate: file('valid-crt'), key: file('valid-key') });
     const csr = await createCsr({ key: await generateKeyPair(), identity: IDENTITY });
     const issued = await issueLeaf({ issuer, csr: csr.der, identity: IDENTITY, now: NOW });
     const result = await verifyChain({

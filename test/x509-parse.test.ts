@@ -12,7 +12,7 @@ import { decodePem } from '../src/pem';
 import { type Certificate, type GeneralName, KeyUsage, OID, parseCertificate } from '../src/x509';
 import { encodeCommonNameOnly, encodeExtension } from '../src/x509/encode';
 import { signCertificateDer } from '../src/x509/mint';
-import { hasShared, sharedBytes, sharedSuite } from './helpers/fixtures';
+import { dataBytes } from './helpers/fixtures';
 import { codeOf, hex, IDENTITY, NOW, SPIFFE_ID, seededRandom } from './helpers/pki';
 
 /** Every twelfth distinct certificate goes to Node: about 2,500, the same ones on every run. */
@@ -36,7 +36,7 @@ interface LimboCert {
 }
 
 function loadLimbo(): LimboCert[] {
-  const json = JSON.parse(gunzipSync(sharedBytes('conformance/limbo-dev.json.gz')).toString('utf8')) as {
+  const json = JSON.parse(gunzipSync(dataBytes('conformance/limbo-dev.json.gz')).toString('utf8')) as {
     testcases: LimboCase[];
   };
   const byPem = new Map<string, LimboCert>();
@@ -149,7 +149,7 @@ type Field =
   | 'ca'
   | 'spki';
 
-describe.skipIf(!hasShared)(sharedSuite('x509-limbo certificates: our parser against Node and pkijs'), () => {
+describe('x509-limbo certificates: our parser against Node and pkijs', () => {
   let corpus: LimboCert[];
   const ours = new Map<LimboCert, Certificate | Error>();
 

@@ -1,3 +1,4 @@
+import type { DurationInput } from '../duration';
 import { generateKeyPair, PrivateKey } from '../keys';
 import { optionalNumber, optionalOptions, optionalString, requireSigningKey } from '../validate';
 import {
@@ -32,12 +33,12 @@ export interface TrustAnchorOptions extends MintOptions {
   readonly key?: PrivateKey;
   /** Subject (and issuer) CN. Default `root.linkerd.cluster.local`. */
   readonly commonName?: string;
-  /** Lifetime in whole milliseconds, more than zero. Default 87,600 h. */
-  readonly lifetime?: number;
+  /** Lifetime: whole milliseconds or Go duration text (`'24h'`), more than zero. Default 87,600 h. */
+  readonly lifetime?: DurationInput;
   /** basicConstraints pathLenConstraint; `null` for none, as `linkerd install` makes it. Default 1. */
   readonly pathLen?: number | null;
-  /** Clock-skew allowance in milliseconds: a whole number, zero or more. Default 10 s. */
-  readonly clockSkew?: number;
+  /** Clock-skew allowance: whole milliseconds or Go duration text, zero or more. Default 10 s. */
+  readonly clockSkew?: DurationInput;
 }
 
 /** A certificate authority: its certificate and key (an anchor or an issuer). */

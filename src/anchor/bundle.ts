@@ -1,8 +1,9 @@
 import { sameBytes } from '../der';
 import { PkiError, quoteInput } from '../errors';
-import { decodePem, encodePem, isPemText } from '../pem';
-import { requireArray, requireBytes, requireObject } from '../validate';
+import { decodePem, decodePemBlock, encodePem, isPemText } from '../pem';
+import { requireArray, requireObject } from '../validate';
 import { parseCertificate } from '../x509/certificate';
+import { type CertificateInput, certificateDer } from '../x509/input';
 import type { Certificate } from '../x509/types';
 
 /** Most certificates a bundle may hold. */
@@ -53,25 +54,30 @@ export function bundleDer(pem: string): Uint8Array[] {
 }
 
 /**
- * Writes certificates as one PEM bundle, duplicates dropped, order kept.
+ * Writes certificates, each in any `CertificateInput` form (parsed, DER, or PEM text of one certificate),
+ * as one PEM bundle, duplicates dropped, order kept.
  *
  * @example
  * ```ts
- * const bundle = writeBundle([oldAnchor.certificate, newAnchor.certificate]);
+ * const bundle = writeBundle([oldAnchor.certificate, newAnchor.der, nextAnchorPem]);
  * ```
  */
-export function writeBundle(certificates: readonly (Certificate | { readonly der: Uint8Array })[]): string {
-  requireArray(certificates, 'the certificates', (c, what) =>
-    requireBytes((requireObject(c, what) as { der?: unknown }).der, `${what}.der`),
-  );
+export function writeBundle(
+  certificates: readonly (CertificateInput | { readonly der: Uint8Array })[],
+): string {
+  requireArray(certificates, 'the certificates', (c, what) => {
+    if (typeof c !== 'string') certificateDer(requireObject(c, what) as Certificate);
+  });
   if (certificates.length === 0)
     throw new PkiError('ERR_BUNDLE_EMPTY', 'a bundle needs at least one certificate');
   const seen: Uint8Array[] = [];
   let out = '';
   for (const c of certificates) {
-    if (seen.some((d) => sameBytes(d, c.der))) continue;
-    seen.push(c.der);
-    out += encodePem('CERTIFICATE', c.der);
+    const der =
+      typeof c === 'string' ? decodePemBlock(c, ['CERTIFICATE']).der : certificateDer(c as Certificate);
+    if (seen.some((d) => sameBytes(d, der))) continue;
+    seen.push(der);
+    out += encodePem('CERTIFICATE', der);
   }
   return out;
 }

@@ -1,7 +1,7 @@
-import { parseBundle } from '../anchor/bundle';
 import { sameBytes } from '../der';
 import { PkiError } from '../errors';
 import { optionalString, requireOptions } from '../validate';
+import { createTrustStore, type TrustBundleInput } from '../verify';
 import type { Certificate } from '../x509/types';
 import { type CheckResult, type CheckSpec, errorText, outcome } from './result';
 
@@ -20,21 +20,21 @@ const DATA_PLANE_CHECK: CheckSpec = {
  *
  * @example
  * ```ts
- * const input: DataPlaneAnchorsInput = { proxyTrustAnchorsPem: envValue, bundlePem: caBundle, pod: 'emojivoto/web-0' };
+ * const input: DataPlaneAnchorsInput = { proxyBundle: envValue, bundle: caBundle, pod: 'emojivoto/web-0' };
  * ```
  */
 export interface DataPlaneAnchorsInput {
-  /** The proxy's trust anchors: its `LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS` value. */
-  readonly proxyTrustAnchorsPem: string;
-  /** The current trust bundle (`linkerd-identity-trust-roots`). */
-  readonly bundlePem: string;
+  /** The proxy's trust anchors: its `LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS` value, in any {@link TrustBundleInput} form. */
+  readonly proxyBundle: TrustBundleInput;
+  /** The current trust bundle (`linkerd-identity-trust-roots`), in any {@link TrustBundleInput} form. */
+  readonly bundle: TrustBundleInput;
   /** The pod's name (`<namespace>/<name>`) for the message. Default `proxy`. */
   readonly pod?: string;
 }
 
-function readAnchors(pem: string): Certificate[] | string {
+function readAnchors(bundle: TrustBundleInput): readonly Certificate[] | string {
   try {
-    return parseBundle(pem);
+    return createTrustStore(bundle).anchors;
   } catch (e) {
     return errorText(e);
   }
@@ -52,11 +52,11 @@ function missingFrom(certs: readonly Certificate[], others: readonly Certificate
  * `linkerd check --proxy`'s "data plane proxies certificate match CA" (a warning) for one proxy: does it
  * trust exactly the current bundle? Linkerd compares the two PEM texts (trimmed); l5d-pki compares the
  * certificates, so formatting, order and duplicates do not matter, and says which anchors differ. A proxy
- * value that is not a readable bundle does not match; an unreadable `bundlePem` is reported the same way.
+ * value that is not a readable bundle does not match; an unreadable `bundle` is reported the same way.
  *
  * @example
  * ```ts
- * const result = checkDataPlaneAnchors({ proxyTrustAnchorsPem: oldBundle, bundlePem: newBundle, pod: 'shop/web-0' });
+ * const result = checkDataPlaneAnchors({ proxyBundle: oldBundle, bundle: newBundle, pod: 'shop/web-0' });
  * result.status; // 'warning'
  * result.message; // 'Some pods do not have the current trust bundle and must be restarted:\n\t* shop/web-0\n...'
  * ```
@@ -64,11 +64,11 @@ function missingFrom(certs: readonly Certificate[], others: readonly Certificate
 export function checkDataPlaneAnchors(input: DataPlaneAnchorsInput): CheckResult {
   requireOptions(input, 'checkDataPlaneAnchors');
   optionalString(input.pod, '`pod`');
-  if (typeof input.proxyTrustAnchorsPem !== 'string' || typeof input.bundlePem !== 'string') {
-    throw new PkiError('ERR_INVALID_ARGUMENT', 'proxyTrustAnchorsPem and bundlePem must be PEM text');
+  if (input.proxyBundle === undefined || input.bundle === undefined) {
+    throw new PkiError('ERR_INVALID_ARGUMENT', '`proxyBundle` and `bundle` are required');
   }
-  const bundle = readAnchors(input.bundlePem);
-  const proxy = readAnchors(input.proxyTrustAnchorsPem);
+  const bundle = readAnchors(input.bundle);
+  const proxy = readAnchors(input.proxyBundle);
   const details: string[] = [];
   if (typeof bundle === 'string') details.push(`the current bundle cannot be read: ${bundle}`);
   if (typeof proxy === 'string') details.push(`the proxy's trust anchors cannot be read: ${proxy}`);

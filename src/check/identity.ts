@@ -1,10 +1,12 @@
-import { parseBundle } from '../anchor/bundle';
-import { DEFAULT_ISSUER_COMMON_NAME } from '../issuer/issuer';
+import { PkiError } from '../errors';
+import { DEFAULT_ISSUER_COMMON_NAME, type IssuerInput } from '../issuer/issuer';
+import type { KeyInput } from '../keys';
 import { decodePem } from '../pem';
 import { DAY_MS, rfc3339, timeOf } from '../schedule/time';
-import { optionalBoolean, optionalString, requireOptions } from '../validate';
-import { verifyChain } from '../verify';
+import { optionalArray, optionalBoolean, optionalString, requireObject, requireOptions } from '../validate';
+import { createTrustStore, type TrustBundleInput, verifyChain } from '../verify';
 import { parseCertificate } from '../x509/certificate';
+import { type CertificateInput, toCertificate } from '../x509/input';
 import type { Certificate } from '../x509/types';
 import { anchorAlgorithmProblem, issuerAlgorithmProblem } from './algorithms';
 import { issuerKeyProblem } from './key-match';
@@ -18,16 +20,22 @@ const EXPIRY_WARNING_MS = 60 * DAY_MS;
  *
  * @example
  * ```ts
- * const input: IdentityCheckInput = { trustAnchorsPem: caCrt, issuerCertPem: tlsCrt, issuerKeyPem: tlsKey };
+ * const input: IdentityCheckInput = { bundle: caCrt, issuer: { certificate: tlsCrt, key: tlsKey } };
  * ```
  */
 export interface IdentityCheckInput {
-  /** The trust anchors (`ca.crt`, or the `linkerd-identity-trust-roots` ConfigMap's bundle). */
-  readonly trustAnchorsPem: string;
-  /** The issuer certificate (`tls.crt`), optionally followed by intermediates up to an anchor. */
-  readonly issuerCertPem: string;
-  /** The issuer's private key (`tls.key`): SEC1, PKCS#1 or PKCS#8 PEM. */
-  readonly issuerKeyPem: string;
+  /**
+   * The trust anchors (`ca.crt`, or the `linkerd-identity-trust-roots` ConfigMap's bundle), in any
+   * {@link TrustBundleInput} form.
+   */
+  readonly bundle: TrustBundleInput;
+  /**
+   * The issuer: an `Issuer`, or `{ certificate, key, chain? }` with the certificate (`tls.crt`, optionally
+   * followed by intermediates up to an anchor) in any `CertificateInput` form and the key (`tls.key`) as a
+   * `PrivateKey`, SEC1, PKCS#1 or PKCS#8 PEM, or PKCS#8 or SEC1 DER. Unlike everywhere else, a key l5d-pki
+   * cannot sign with (RSA, P-384) is read, as `linkerd check` reads it, and reported by the later checks.
+   */
+  readonly issuer: IssuerInput;
   /** When the checks run. Default: the current time. */
   readonly now?: Date;
   /**
@@ -211,21 +219,30 @@ function validForName(cert: Certificate, name: string): boolean {
 }
 
 /** "certificate config is valid": reads everything, as Linkerd's `checkCertificatesConfig` does. */
-function readMaterial(input: IdentityCheckInput): Material | string {
+function readMaterial(
+  given: { certificate: CertificateInput; key: KeyInput; chain?: unknown },
+  bundle: TrustBundleInput,
+): Material | string {
   let certs: Certificate[];
   try {
-    certs = decodePem(input.issuerCertPem)
-      .filter((b) => b.label === 'CERTIFICATE')
-      .map((b) => parseCertificate(b.der));
+    if (typeof given.certificate === 'string') {
+      certs = decodePem(given.certificate)
+        .filter((b) => b.label === 'CERTIFICATE')
+        .map((b) => parseCertificate(b.der));
+    } else {
+      certs = [toCertificate(given.certificate)];
+    }
+    const more = optionalArray(given.chain, '`issuer.chain`') ?? [];
+    for (const c of more) certs.push(toCertificate(c as CertificateInput));
   } catch (e) {
     return `could not parse issuer certificate: ${errorText(e)}`;
   }
   const [issuer, ...chain] = certs;
   if (!issuer) return 'could not parse issuer certificate: no certificates found';
-  const keyProblem = issuerKeyProblem(input.issuerKeyPem, issuer);
+  const keyProblem = issuerKeyProblem(given.key, issuer);
   if (keyProblem !== undefined) return keyProblem;
   try {
-    return { anchors: parseBundle(input.trustAnchorsPem), issuer, chain };
+    return { anchors: createTrustStore(bundle).anchors, issuer, chain };
   } catch (e) {
     return `could not parse the trust anchors: ${errorText(e)}`;
   }
@@ -251,7 +268,7 @@ function readMaterial(input: IdentityCheckInput): Material | string {
  *
  * @example
  * ```ts
- * const results = await checkIdentity({ trustAnchorsPem: caCrt, issuerCertPem: tlsCrt, issuerKeyPem: tlsKey });
+ * const results = await checkIdentity({ bundle: caCrt, issuer: { certificate: tlsCrt, key: tlsKey } });
  * console.log(formatCheckResults(results, { output: 'table' }));
  * ```
  */
@@ -259,11 +276,17 @@ export async function checkIdentity(input: IdentityCheckInput): Promise<CheckRes
   requireOptions(input, 'checkIdentity');
   if (input.issuerName !== null) optionalString(input.issuerName, '`issuerName`');
   optionalBoolean(input.stopOnFatal, '`stopOnFatal`');
+  const issuerInput = requireObject(input.issuer, '`issuer`') as {
+    certificate: CertificateInput;
+    key: KeyInput;
+    chain?: unknown;
+  };
+  if (input.bundle === undefined) throw new PkiError('ERR_INVALID_ARGUMENT', '`bundle` is required');
   const context: RunContext = {
     now: input.now === undefined ? Date.now() : timeOf(input.now, 'now'),
     issuerName: input.issuerName === null ? undefined : (input.issuerName ?? DEFAULT_ISSUER_COMMON_NAME),
   };
-  const material = readMaterial(input);
+  const material = readMaterial(issuerInput, input.bundle);
   if (typeof material === 'string') {
     return [outcome(CONFIG_CHECK, material), ...LATER_CHECKS.map((c) => skipped(c, CONFIG_CHECK.name))];
   }

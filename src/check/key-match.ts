@@ -1,7 +1,7 @@
 import { p384, p521 } from '@noble/curves/nist.js';
 import { DerReader, readIntegerBytes, readOid, readSmallInteger, readTopLevel, sameBytes, TAG } from '../der';
 import { isPkiError, PkiError } from '../errors';
-import { importPrivateKey } from '../keys';
+import { importPrivateKey, type KeyInput, PrivateKey } from '../keys';
 import { decodePem } from '../pem';
 import { OID } from '../x509/oids';
 import type { Certificate } from '../x509/types';
@@ -61,7 +61,9 @@ function pkcs8KeyMatches(der: Uint8Array, cert: Certificate): boolean {
 }
 
 /** Reads a key l5d-pki cannot sign with (P-384, P-521, RSA) only to compare it with the certificate. */
-function foreignKeyMatches(keyPem: string, cert: Certificate): boolean {
+function foreignKeyMatches(key: string | Uint8Array, cert: Certificate): boolean {
+  if (key instanceof Uint8Array) return pkcs8KeyMatches(key, cert);
+  const keyPem = key;
   const block = decodePem(keyPem).find((b) => b.label.endsWith('PRIVATE KEY'));
   switch (block?.label) {
     case 'EC PRIVATE KEY':
@@ -76,22 +78,23 @@ function foreignKeyMatches(keyPem: string, cert: Certificate): boolean {
 }
 
 /**
- * Why `keyPem` cannot serve as the key of `cert`, `undefined` when it is its private key. Like Linkerd, it
- * accepts any EC or RSA key here: whether the algorithm is supported is a later check's business.
+ * Why `key` (a `PrivateKey`, PEM text or PKCS#8 or SEC1 DER) cannot serve as the key of `cert`, `undefined`
+ * when it is its private key. Like Linkerd, it accepts any EC or RSA key here: whether the algorithm is
+ * supported is a later check's business.
  *
  * @example
  * ```ts
  * issuerKeyProblem(otherKey.exportPkcs8Pem(), issuer.certificate); // 'tls: Public and private key do not match'
  * ```
  */
-export function issuerKeyProblem(keyPem: string, cert: Certificate): string | undefined {
+export function issuerKeyProblem(key: KeyInput, cert: Certificate): string | undefined {
   try {
     let matches: boolean;
     try {
-      matches = importPrivateKey(keyPem).publicKey.equals(cert.publicKey);
+      matches = importPrivateKey(key).publicKey.equals(cert.publicKey);
     } catch (e) {
-      if (!isPkiError(e, 'ERR_KEY_UNSUPPORTED')) throw e;
-      matches = foreignKeyMatches(keyPem, cert);
+      if (!isPkiError(e, 'ERR_KEY_UNSUPPORTED') || key instanceof PrivateKey) throw e;
+      matches = foreignKeyMatches(key, cert);
     }
     return matches ? undefined : KEY_MISMATCH;
   } catch (e) {

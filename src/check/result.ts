@@ -27,7 +27,7 @@ export type CheckStatus = 'ok' | 'warning' | 'error' | 'skipped';
  *
  * @example
  * ```ts
- * const results = await checkIdentity({ trustAnchorsPem, issuerCertPem, issuerKeyPem });
+ * const results = await checkIdentity({ bundle, issuer: { certificate: tlsCrt, key: tlsKey } });
  * for (const r of results) if (r.status !== 'ok') console.log(r.name, r.message, r.hint, r.hintUrl);
  * ```
  */

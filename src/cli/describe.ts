@@ -142,7 +142,7 @@ export async function summarizeCsr(csr: CertificateRequest): Promise<CsrSummary>
   const identity = summarizeSans(csr.subjectAltNames).dns[0] ?? csr.subject.commonName ?? '';
   let problem: string | null = null;
   try {
-    await checkLinkerdCsr(csr, identity);
+    await checkLinkerdCsr({ csr, identity });
   } catch (e) {
     problem = isPkiError(e) ? e.message : String(e);
   }

@@ -15,12 +15,12 @@ Commands:
   init        make a trust anchor and an issuer (ca.crt, ca.key, issuer.crt, issuer.key)
   csr         make a workload key and CSR, as the proxy does at start-up
   issue       sign a workload leaf from a CSR, as the identity service does
-  verify      validate a leaf chain against a trust-anchor bundle
+  verify      validate a leaf chain against a trust-anchor bundle, or an SVID against SPIFFE bundles
   check       linkerd check-style diagnostics for anchors and issuer
-  inspect     summarize a certificate, bundle, CSR or key
+  inspect     summarize a certificate, bundle, CSR, key or SPIFFE bundle document
   schedule    proxy refresh and cert-manager renewal times, or a hierarchy plan
   rotate      rotate the issuer or the trust anchor
-  manifests   Kubernetes YAML: secret, configmap, cert-manager, helm
+  manifests   Kubernetes YAML (secret, configmap, cert-manager, helm) or a SPIFFE bundle
 
 Global flags:
   -h, --help     show help (also: l5d-pki <command> --help, l5d-pki help <command>)
@@ -90,9 +90,11 @@ Flags:
 ${EXIT_CODES}
 `,
   verify: `Usage: l5d-pki verify --bundle FILE --chain FILE [flags]
+       l5d-pki verify --chain FILE --spiffe-bundle TD=FILE [--spiffe-bundle TD=FILE ...] [flags]
 
 Validates a leaf and its intermediates against a bundle of trust anchors: signatures, validity at
-the given time, CA constraints, key usage, and optionally the expected identity.
+the given time, CA constraints, key usage, and optionally the expected identity. With --spiffe-bundle,
+the chain is an X509-SVID, verified only against the bundle of its own SPIFFE ID's trust domain.
 
 Flags:
   --bundle FILE     trust anchors (PEM; several during an anchor rotation)
@@ -101,6 +103,9 @@ Flags:
   --spiffe ID       require this SPIFFE ID in the leaf (exclusive with --identity)
   --at TIME         validate at this time instead of now
   --usage ROLE      any (default), server or client: require that extended key usage
+  --spiffe-bundle TD=FILE
+                    the bundle of trust domain TD: a SPIFFE bundle document (JSON) or PEM anchors;
+                    repeat for each federated trust domain (exclusive with --bundle and --identity)
   --json            print the result as JSON
   -h, --help        show this help
 
@@ -124,11 +129,14 @@ Exit status: 0 nothing fatal (warnings allowed), 1 an error was found, 2 usage o
 
 Summarizes a certificate, a bundle, a CSR or a key (PEM or DER; - reads stdin): subject, issuer,
 serial, validity, SANs, CA and pathLen, key usages, key algorithm and fingerprints. For keys: the
-algorithm and the SHA-256 of the public key; the private key itself is never printed.
+algorithm and the SHA-256 of the public key; the private key itself is never printed. For a SPIFFE
+bundle document (JSON): its X.509 authorities (subjects, SHA-256 fingerprints), JWT key ids, sequence
+and refresh hint.
 
 Flags:
-  --json       print the summary as JSON
-  -h, --help   show this help
+  --json               print the summary as JSON
+  --trust-domain TD    the trust domain a SPIFFE bundle document belongs to, to show and check
+  -h, --help           show this help
 
 ${EXIT_CODES}
 `,
@@ -147,6 +155,7 @@ Flags:
   --renew-before-percentage N    cert-manager spec.renewBeforePercentage
   --leaf-lifetime DUR            leaf lifetime for the plan (default: 24h)
   --now TIME                     compute as of this time instead of now
+  --svg FILE                     also draw the timeline (validity, renewals, gaps) as SVG in FILE
   --json                         print the result as JSON
   -h, --help                     show this help
 
@@ -162,15 +171,16 @@ Run "l5d-pki rotate issuer --help" or "l5d-pki rotate anchor --help" for the fla
 
 ${EXIT_CODES}
 `,
-  manifests: `Usage: l5d-pki manifests <secret|configmap|cert-manager|helm> [flags]
+  manifests: `Usage: l5d-pki manifests <secret|configmap|cert-manager|helm|spiffe-bundle> [flags]
 
-Prints Kubernetes YAML to stdout.
+Prints Kubernetes YAML (or a SPIFFE bundle document) to stdout.
 
   secret        the linkerd-identity-issuer Secret (--issuer-cert, --issuer-key, --anchors), or with
                 --anchor-cert and --anchor-key the linkerd-trust-anchor Secret
   configmap     the linkerd-identity-trust-roots ConfigMap (--anchors)
   cert-manager  trust-anchor Secret, Issuer and Certificate for issuer rotation (--anchor-cert, --anchor-key)
   helm          Helm values for identity (--anchors, --issuer-cert, --issuer-key)
+  spiffe-bundle the anchors as a SPIFFE bundle document, to federate with SPIRE (--anchors, --trust-domain)
 
 Run "l5d-pki manifests <kind> --help" for the flags.
 
@@ -212,6 +222,7 @@ Flags:
   --leaf-lifetime DUR       workload leaf lifetime (default: 24h)
   --margin DUR              extra wait before dropping the old anchor (default: 1h)
   --now TIME                plan from this time instead of now
+  --svg FILE                also draw the plan's steps on the anchors' timeline as SVG in FILE
   --force                   overwrite existing files
   --json                    print the plan as JSON
   -h, --help                show this help
@@ -274,6 +285,20 @@ Flags:
   --issuer-cert FILE   issuer certificate PEM
   --issuer-key FILE    issuer private key
   -h, --help           show this help
+
+${EXIT_CODES}
+`,
+  'manifests spiffe-bundle': `Usage: l5d-pki manifests spiffe-bundle --anchors FILE --trust-domain TD [flags]
+
+The trust anchors as a SPIFFE bundle document (JSON, canonical key order) for trust domain TD, e.g.
+identity.linkerd.cluster.local, to publish to federated trust domains such as a SPIRE deployment.
+
+Flags:
+  --anchors FILE        trust anchors bundle (PEM)
+  --trust-domain TD     the trust domain the anchors belong to
+  --sequence N          spiffe_sequence: raise it with every change of the anchors
+  --refresh-hint DUR    spiffe_refresh_hint, whole seconds (e.g. 5m)
+  -h, --help            show this help
 
 ${EXIT_CODES}
 `,

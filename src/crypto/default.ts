@@ -1,4 +1,3 @@
-import { readPkcs8 } from '../keys/pkcs8';
 import type { CryptoBackend } from './types';
 import { webCryptoBackend } from './webcrypto';
 
@@ -9,7 +8,10 @@ import { webCryptoBackend } from './webcrypto';
 function lazyNobleBackend(): CryptoBackend {
   let loaded: Promise<CryptoBackend> | undefined;
   const load = () => {
-    loaded ??= import('./noble').then((m) => m.nobleBackend((pkcs8) => readPkcs8(pkcs8).scalar));
+    // The PKCS#8 reader comes along: it checks keys with @noble/curves too.
+    loaded ??= Promise.all([import('./noble'), import('../keys/pkcs8')]).then(([m, keys]) =>
+      m.nobleBackend((pkcs8) => keys.readPkcs8(pkcs8).scalar),
+    );
     return loaded;
   };
   return {

@@ -1,19 +1,20 @@
 import { type CertificateAuthority, DEFAULT_CLOCK_SKEW_MS } from '../anchor/anchor';
 import { sameBytes } from '../der';
+import type { DurationInput } from '../duration';
 import { PkiError } from '../errors';
-import { generateKeyPair, importPrivateKey, isP256, PrivateKey } from '../keys';
-import { decodePem, encodePem } from '../pem';
+import { generateKeyPair, importPrivateKey, isP256, type KeyInput, PrivateKey } from '../keys';
+import { encodePem } from '../pem';
 import {
+  optionalArray,
   optionalNumber,
   optionalString,
   requireAuthority,
   requireCertificate,
   requireNumber,
+  requireObject,
   requireOptions,
   requireSigningKey,
-  requireString,
 } from '../validate';
-import { parseCertificate } from '../x509/certificate';
 import {
   authorityKeyIdExtension,
   caBasicConstraints,
@@ -22,6 +23,7 @@ import {
   subjectAltNameExtension,
   subjectKeyIdExtension,
 } from '../x509/encode';
+import { type CertificateInput, certificateList, toCertificate } from '../x509/input';
 import {
   checkClockSkew,
   checkLifetime,
@@ -49,18 +51,18 @@ export interface Issuer extends CertificateAuthority {
 
 /** Options of {@link createIssuer}. */
 export interface IssuerOptions extends MintOptions {
-  /** The CA that signs the issuer: a trust anchor, or another issuer. */
-  readonly anchor: CertificateAuthority | Issuer;
-  /** The issuer's key; a new P-256 key by default. */
-  readonly key?: PrivateKey;
+  /** The CA that signs the issuer: a trust anchor or another issuer, in any {@link IssuerInput} form. */
+  readonly anchor: IssuerInput;
+  /** The issuer's key, in any {@link KeyInput} form; a new P-256 key by default. */
+  readonly key?: KeyInput;
   /** Subject CN. Default `identity.linkerd.cluster.local`. */
   readonly commonName?: string;
-  /** Lifetime in whole milliseconds, more than zero. Default 8,760 h. */
-  readonly lifetime?: number;
+  /** Lifetime: whole milliseconds or Go duration text (`'24h'`), more than zero. Default 8,760 h. */
+  readonly lifetime?: DurationInput;
   /** basicConstraints pathLenConstraint; `null` for none. Default 0. */
   readonly pathLen?: number | null;
-  /** Clock-skew allowance in milliseconds: a whole number, zero or more. Default 10 s. */
-  readonly clockSkew?: number;
+  /** Clock-skew allowance: whole milliseconds or Go duration text, zero or more. Default 10 s. */
+  readonly clockSkew?: DurationInput;
 }
 
 /**
@@ -79,25 +81,24 @@ export interface IssuerOptions extends MintOptions {
  */
 export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   requireOptions(options, 'createIssuer');
-  requireAuthority(options.anchor, '`anchor`', PrivateKey);
-  if (options.key !== undefined) requireSigningKey(options.key, '`key`', PrivateKey);
+  const anchor = toIssuer(options.anchor, '`anchor`');
+  const key = options.key === undefined ? undefined : importPrivateKey(options.key);
   optionalString(options.commonName, '`commonName`');
   if (options.pathLen !== null) optionalNumber(options.pathLen, '`pathLen`');
-  const { anchor } = options;
   const lifetime = checkLifetime(options.lifetime ?? DEFAULT_ISSUER_LIFETIME_MS, 'issuer lifetime');
   const now = nowMs(options);
   const skew = checkClockSkew(options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS, 'issuer', now, lifetime);
-  checkSigner(anchor.certificate, anchor.key, now);
+  requireSigner(anchor.certificate, anchor.key, now);
   const commonName = options.commonName ?? DEFAULT_ISSUER_COMMON_NAME;
   const subject = encodeCommonNameOnly(commonName);
   checkPathLength(anchor, subject);
-  const key = options.key ?? (await generateKeyPair(options.random ? { random: options.random } : {}));
+  const issuerKey = key ?? (await generateKeyPair(options.random ? { random: options.random } : {}));
   const wanted = wholeSeconds(now + lifetime + skew);
   const limit = anchor.certificate.notAfter.getTime();
   const extensions = [
     keyUsageExtension(KeyUsage.keyCertSign | KeyUsage.cRLSign),
     caBasicConstraints(options.pathLen === undefined ? 0 : options.pathLen),
-    subjectKeyIdExtension(await keyIdentifier(key.publicKey.point)),
+    subjectKeyIdExtension(await keyIdentifier(issuerKey.publicKey.point)),
   ];
   if (anchor.certificate.subjectKeyId)
     extensions.push(authorityKeyIdExtension(anchor.certificate.subjectKeyId));
@@ -110,25 +111,53 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
       subject,
       notBefore: wholeSeconds(now - skew),
       notAfter: Math.min(wanted, limit),
-      spki: key.publicKey.spki,
+      spki: issuerKey.publicKey.spki,
       extensions,
     },
     anchor.key,
     options,
   );
-  const above = 'chain' in anchor ? (anchor as Issuer).chain : [];
-  return { ...issued, key, chain: [anchor.certificate, ...above], notAfterCut: wanted > limit };
+  return {
+    ...issued,
+    key: issuerKey,
+    chain: [anchor.certificate, ...anchor.chain],
+    notAfterCut: wanted > limit,
+  };
+}
+
+/** Options of {@link checkSigner}. */
+export interface CheckSignerOptions {
+  /** The CA about to sign, in any {@link IssuerInput} form (a trust anchor or an issuer). */
+  readonly issuer: IssuerInput;
+  /** When it would sign. Default: the current time. */
+  readonly now?: Date;
 }
 
 /**
- * Refuses to sign with a CA that is not a CA, whose key does not match, or that is not valid at `now`.
+ * Refuses to sign with a CA that is not a CA (`ERR_ISSUER_NOT_CA`), whose key does not match
+ * (`ERR_KEY_MISMATCH`), or that is not valid at `now` (`ERR_ISSUER_NOT_YET_VALID`, `ERR_ISSUER_EXPIRED`).
  *
  * @example
  * ```ts
- * checkSigner(issuer.certificate, issuer.key, Date.now()); // throws when it may not sign now
+ * checkSigner({ issuer, now: new Date() }); // throws when it may not sign now
+ * checkSigner({ issuer: { certificate: tlsCrt, key: tlsKey } });
  * ```
  */
-export function checkSigner(cert: Certificate, key: PrivateKey, now: number): void {
+export function checkSigner(options: CheckSignerOptions): void {
+  requireOptions(options, 'checkSigner');
+  const signer = toIssuer(options.issuer, '`issuer`');
+  requireSigner(signer.certificate, signer.key, nowMs(options));
+}
+
+/**
+ * {@link checkSigner} for a certificate and key already read, at `now` in milliseconds (the issuing path).
+ *
+ * @example
+ * ```ts
+ * requireSigner(issuer.certificate, issuer.key, Date.now());
+ * ```
+ */
+export function requireSigner(cert: Certificate, key: PrivateKey, now: number): void {
   requireCertificate(cert, 'the signing certificate');
   requireSigningKey(key, 'the signing key', PrivateKey);
   requireNumber(now, '`now`');
@@ -159,8 +188,8 @@ export function checkSigner(cert: Certificate, key: PrivateKey, now: number): vo
  * Refuses a new CA that every validator would reject: a pathLenConstraint of the signer, or of a CA above
  * it, would be exceeded. Self-issued CAs (same subject as their signer) do not count (RFC 5280 §4.2.1.9).
  */
-function checkPathLength(signer: CertificateAuthority | Issuer, subject: Uint8Array): void {
-  const above = [signer.certificate, ...('chain' in signer ? signer.chain : [])];
+function checkPathLength(signer: Issuer, subject: Uint8Array): void {
+  const above = [signer.certificate, ...signer.chain];
   let following = sameBytes(subject, signer.certificate.subject.der) ? 0 : 1;
   for (const ca of above) {
     const limit = ca.basicConstraints?.pathLen;
@@ -178,50 +207,88 @@ function describe(cert: Certificate): string {
   return `CA "${cert.subject.commonName ?? cert.serialHex}"`;
 }
 
-/** Inputs of {@link loadIssuer}. */
-export interface LoadIssuerInput {
-  /** The issuer certificate PEM (`tls.crt`), optionally followed by the certificates above it. */
-  readonly certificatePem: string;
-  /** The issuer key (`tls.key`): PKCS#8 or SEC1, PEM or DER. */
-  readonly key: string | Uint8Array;
-  /** More chain certificates (PEM), e.g. intermediates between issuer and anchor. */
-  readonly chainPem?: string;
+/**
+ * An issuer in any form l5d-pki accepts: an {@link Issuer} (or a trust anchor) made by the library, or its
+ * certificate and key in any of their forms. `certificate` may be PEM text holding the issuer followed by
+ * the certificates above it (as `tls.crt` does); `chain` adds more, nearest first.
+ *
+ * @example
+ * ```ts
+ * const fromSecret: IssuerInput = { certificate: tlsCrt, key: tlsKey };
+ * const made: IssuerInput = await createIssuer({ anchor });
+ * ```
+ */
+export type IssuerInput =
+  | Issuer
+  | {
+      readonly certificate: CertificateInput;
+      readonly key: KeyInput;
+      readonly chain?: readonly CertificateInput[];
+    };
+
+/** Whether `input` is an issuer as the library hands it out, usable without reading it again. */
+function isMadeIssuer(input: object): input is Issuer {
+  const i = input as Partial<Issuer>;
+  if (!(i.key instanceof PrivateKey) || typeof i.pem !== 'string' || !Array.isArray(i.chain)) return false;
+  try {
+    requireAuthority(input, 'the issuer', PrivateKey);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
- * Loads an existing issuer, e.g. from the `linkerd-identity-issuer` Secret. Refuses a key that does not
+ * Loads an issuer from any {@link IssuerInput}, e.g. the `linkerd-identity-issuer` Secret's `tls.crt` and
+ * `tls.key`; an {@link Issuer} made by the library is returned as it is. Refuses a key that does not
  * match the certificate (`ERR_KEY_MISMATCH`), a certificate that is not a CA (`ERR_ISSUER_NOT_CA`), and
  * a non-P-256 issuer key (`ERR_KEY_UNSUPPORTED`). It does not check validity: issuance does, at its `now`.
  *
  * @example
  * ```ts
- * const issuer = loadIssuer({ certificatePem: tlsCrt, key: tlsKey });
+ * const issuer = loadIssuer({ certificate: tlsCrt, key: tlsKey });
  * ```
  */
-export function loadIssuer(input: LoadIssuerInput): Issuer {
+export function loadIssuer(input: IssuerInput): Issuer {
   requireOptions(input, 'loadIssuer');
-  requireString(input.certificatePem, '`certificatePem`');
-  optionalString(input.chainPem, '`chainPem`');
-  const blocks = decodePem(input.certificatePem + (input.chainPem ?? '')).filter(
-    (b) => b.label === 'CERTIFICATE',
+  return toIssuer(input, 'the issuer');
+}
+
+/**
+ * The {@link Issuer} of an {@link IssuerInput}, as {@link loadIssuer} reads it; `what` names the option in
+ * messages (`'`anchor`'`).
+ *
+ * @example
+ * ```ts
+ * const signer = toIssuer(options.anchor, '`anchor`');
+ * ```
+ */
+export function toIssuer(input: IssuerInput, what: string): Issuer {
+  requireObject(input, what);
+  if (isMadeIssuer(input)) return input;
+  const given = input as { certificate?: unknown; key?: unknown; chain?: unknown };
+  if (given.certificate === undefined)
+    throw new PkiError('ERR_INVALID_ARGUMENT', `${what}.certificate is required`);
+  if (given.key === undefined) throw new PkiError('ERR_INVALID_ARGUMENT', `${what}.key is required`);
+  optionalArray(given.chain, `${what}.chain`);
+  const [certificate, ...above] = certificateList(
+    given.certificate as CertificateInput,
+    `${what}.certificate`,
   );
-  if (blocks.length === 0) throw new PkiError('ERR_CERT_INVALID', 'no CERTIFICATE block in the issuer PEM');
-  const [certificate, ...chain] = blocks.map((b) => parseCertificate(b.der)) as [
-    Certificate,
-    ...Certificate[],
-  ];
-  const key = importPrivateKey(input.key);
-  if (!isP256(certificate.publicKey))
+  const more = (given.chain ?? []) as readonly CertificateInput[];
+  const chain = [...above, ...more.map((c) => toCertificate(c))];
+  const key = importPrivateKey(given.key as KeyInput);
+  if (!isP256(certificate!.publicKey))
     throw new PkiError('ERR_KEY_UNSUPPORTED', 'the issuer certificate is not for a P-256 key');
-  if (!key.publicKey.equals(certificate.publicKey)) {
+  if (!key.publicKey.equals(certificate!.publicKey)) {
     throw new PkiError('ERR_KEY_MISMATCH', 'the issuer key does not match the issuer certificate');
   }
-  if (!certificate.basicConstraints?.ca)
+  if (!certificate!.basicConstraints?.ca)
     throw new PkiError('ERR_ISSUER_NOT_CA', 'the issuer certificate is not a CA');
   return {
-    certificate,
-    der: certificate.der,
-    pem: encodePem('CERTIFICATE', certificate.der),
+    certificate: certificate!,
+    der: certificate!.der,
+    pem: encodePem('CERTIFICATE', certificate!.der),
     key,
     chain,
     notAfterCut: false,

@@ -1,6 +1,7 @@
+import { type DurationInput, formatDuration, parseDuration } from '../duration';
 import { PkiError } from '../errors';
+import type { IssuerInput } from '../issuer/issuer';
 import { validateCertManagerSpec } from '../schedule/cert-manager';
-import { formatDuration, parseDuration } from '../schedule/duration';
 import { optionalArray, optionalOptions, requireObject, requireOptions, requireString } from '../validate';
 import { DEFAULT_NAMESPACE, dnsSubdomain, type ObjectMeta, objectMeta, requireText } from './manifest';
 import { type TlsSecret, trustAnchorSecret } from './secret';
@@ -75,9 +76,9 @@ export interface CertManagerCertificateOptions {
   /** The issuer Secret cert-manager writes; default `linkerd-identity-issuer`. */
   secretName?: string;
   /** Default `48h`. */
-  duration?: string | number;
+  duration?: DurationInput;
   /** Default `25h`, unless `renewBeforePercentage` is set (the two are mutually exclusive). */
-  renewBefore?: string | number;
+  renewBefore?: DurationInput;
   renewBeforePercentage?: number;
   /** Default `{ name: 'linkerd-trust-anchor', kind: 'Issuer' }`. */
   issuerRef?: { name: string; kind: 'Issuer' | 'ClusterIssuer' };
@@ -90,7 +91,7 @@ export interface CertManagerCertificateOptions {
 }
 
 /** Go duration text and milliseconds of a duration given either way. */
-function duration(value: string | number): { text: string; ms: number } {
+function duration(value: DurationInput): { text: string; ms: number } {
   return typeof value === 'string'
     ? { text: value, ms: parseDuration(value) }
     : { text: formatDuration(value), ms: value };
@@ -155,10 +156,8 @@ export function certManagerCertificate(opts: CertManagerCertificateOptions = {})
 
 /** Inputs of {@link issuerRotationManifests}. */
 export interface IssuerRotationOptions extends Omit<CertManagerCertificateOptions, 'issuerRef'> {
-  /** The trust anchor's certificate, PEM. */
-  anchorCertPem: string;
-  /** The trust anchor's private key, PEM. */
-  anchorKeyPem: string;
+  /** The trust anchor with its key, in any `IssuerInput` form (a `CertificateAuthority`, or PEM texts). */
+  anchor: IssuerInput;
   /** Name of both the trust-anchor Secret and the cert-manager Issuer; default `linkerd-trust-anchor`. */
   anchorName?: string;
 }
@@ -171,7 +170,7 @@ export interface IssuerRotationOptions extends Omit<CertManagerCertificateOption
  * {@link certManagerCertificate}.
  * @example
  * ```ts
- * const yaml = toYaml(issuerRotationManifests({ anchorCertPem, anchorKeyPem }));
+ * const yaml = toYaml(issuerRotationManifests({ anchor, duration: '48h', renewBefore: '25h' }));
  * // kubectl apply -f -  (then install Linkerd with identity.issuer.scheme=kubernetes.io/tls)
  * ```
  */
@@ -179,15 +178,9 @@ export function issuerRotationManifests(
   opts: IssuerRotationOptions,
 ): [TlsSecret, CertManagerIssuer, CertManagerCertificate] {
   requireOptions(opts, 'issuerRotationManifests');
-  const {
-    anchorCertPem,
-    anchorKeyPem,
-    anchorName = ANCHOR_NAME,
-    namespace = DEFAULT_NAMESPACE,
-    ...cert
-  } = opts;
+  const { anchor, anchorName = ANCHOR_NAME, namespace = DEFAULT_NAMESPACE, ...cert } = opts;
   return [
-    trustAnchorSecret({ certPem: anchorCertPem, keyPem: anchorKeyPem, namespace, name: anchorName }),
+    trustAnchorSecret({ anchor, namespace, name: anchorName }),
     certManagerIssuer({ name: anchorName, namespace, secretName: anchorName }),
     certManagerCertificate({ ...cert, namespace, issuerRef: { name: anchorName, kind: 'Issuer' } }),
   ];

@@ -1,12 +1,7 @@
 import { requireOptions } from '../validate';
-import {
-  DEFAULT_NAMESPACE,
-  loadObject,
-  type ObjectMeta,
-  objectMeta,
-  readString,
-  requireText,
-} from './manifest';
+import type { TrustBundleInput } from '../verify/store';
+import { DEFAULT_NAMESPACE, loadObject, type ObjectMeta, objectMeta, readString } from './manifest';
+import { bundleText } from './material';
 
 const BUNDLE_KEY = 'ca-bundle.crt';
 
@@ -20,8 +15,11 @@ export interface TrustRootsConfigMap {
 
 /** Inputs of {@link trustRootsConfigMap}. */
 export interface TrustRootsConfigMapOptions {
-  /** Every trust anchor, PEM, concatenated (old and new together during an anchor rotation). */
-  bundlePem: string;
+  /**
+   * Every trust anchor (old and new together during an anchor rotation), in any `TrustBundleInput` form;
+   * text is written as it is.
+   */
+  bundle: TrustBundleInput;
   /** Default `linkerd`. */
   namespace?: string;
   /** Default `linkerd-identity-trust-roots`. */
@@ -31,10 +29,11 @@ export interface TrustRootsConfigMapOptions {
 /**
  * Linkerd's trust-roots ConfigMap: the anchor bundle, as PEM text, under `data["ca-bundle.crt"]`.
  *
- * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` for an empty bundle or an invalid name or namespace.
+ * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` for an empty bundle or an invalid name or namespace; the
+ * bundle codes for an unreadable list of certificates.
  * @example
  * ```ts
- * trustRootsConfigMap({ bundlePem: oldAnchorPem + newAnchorPem }).metadata.name; // 'linkerd-identity-trust-roots'
+ * trustRootsConfigMap({ bundle: [oldAnchor.certificate, newAnchor.certificate] }).metadata.name; // 'linkerd-identity-trust-roots'
  * ```
  */
 export function trustRootsConfigMap(opts: TrustRootsConfigMapOptions): TrustRootsConfigMap {
@@ -43,7 +42,7 @@ export function trustRootsConfigMap(opts: TrustRootsConfigMapOptions): TrustRoot
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: objectMeta(opts.name ?? 'linkerd-identity-trust-roots', opts.namespace ?? DEFAULT_NAMESPACE),
-    data: { [BUNDLE_KEY]: requireText(opts.bundlePem, 'bundlePem') },
+    data: { [BUNDLE_KEY]: bundleText(opts.bundle, 'bundle') },
   };
 }
 
@@ -54,9 +53,9 @@ export function trustRootsConfigMap(opts: TrustRootsConfigMapOptions): TrustRoot
  * `data["ca-bundle.crt"]`.
  * @example
  * ```ts
- * const { bundlePem } = readTrustRootsConfigMap(configMapYaml);
+ * const { bundle } = readTrustRootsConfigMap(configMapYaml);
  * ```
  */
-export function readTrustRootsConfigMap(input: unknown): { bundlePem: string } {
-  return { bundlePem: readString(loadObject(input, 'v1', 'ConfigMap'), ['data', BUNDLE_KEY]) };
+export function readTrustRootsConfigMap(input: unknown): { bundle: string } {
+  return { bundle: readString(loadObject(input, 'v1', 'ConfigMap'), ['data', BUNDLE_KEY]) };
 }

@@ -1,5 +1,8 @@
+import type { IssuerInput } from '../issuer/issuer';
 import { requireOptions } from '../validate';
-import { loadDocument, readString, requireText } from './manifest';
+import type { TrustBundleInput } from '../verify/store';
+import { loadDocument, readString } from './manifest';
+import { bundleText, credentialTexts, type PemCredentials } from './material';
 
 /** The identity part of the `linkerd-control-plane` chart's values. */
 export interface HelmIdentityValues {
@@ -7,36 +10,39 @@ export interface HelmIdentityValues {
   identity: { issuer: { tls: { crtPEM: string; keyPEM: string } } };
 }
 
-/** The PEM texts Linkerd's Helm chart takes for identity. */
+/** What Linkerd's Helm chart takes for identity: the trust anchors and the issuer, in any form. */
+export interface HelmIdentityOptions {
+  /** `identityTrustAnchorsPEM`, in any `TrustBundleInput` form. */
+  bundle: TrustBundleInput;
+  /** `identity.issuer.tls.crtPEM` and `keyPEM`, in any `IssuerInput` form. */
+  issuer: IssuerInput;
+}
+
+/** The identity PEM texts read back from Helm values. */
 export interface HelmIdentityPems {
-  trustAnchorsPem: string;
-  issuerCertPem: string;
-  issuerKeyPem: string;
+  /** `identityTrustAnchorsPEM`. */
+  bundle: string;
+  /** `identity.issuer.tls.crtPEM` and `keyPEM`. */
+  issuer: PemCredentials;
 }
 
 /**
  * Values for `helm install linkerd-control-plane` with an issuer you provide (the chart's default
  * `identity.issuer.scheme: linkerd.io/tls`): `identityTrustAnchorsPEM` and `identity.issuer.tls`.
  *
- * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` for an empty PEM text.
+ * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` for an empty PEM text or a missing certificate or key.
  * @example
  * ```ts
- * const values = toYaml(helmValues({ trustAnchorsPem, issuerCertPem, issuerKeyPem }));
+ * const values = toYaml(helmValues({ bundle: anchor.pem, issuer }));
  * // helm install linkerd-control-plane linkerd/linkerd-control-plane -n linkerd -f values.yaml
  * ```
  */
-export function helmValues(pems: HelmIdentityPems): HelmIdentityValues {
-  requireOptions(pems, 'helmValues');
+export function helmValues(opts: HelmIdentityOptions): HelmIdentityValues {
+  requireOptions(opts, 'helmValues');
+  const issuer = credentialTexts(opts.issuer, 'issuer');
   return {
-    identityTrustAnchorsPEM: requireText(pems.trustAnchorsPem, 'trustAnchorsPem'),
-    identity: {
-      issuer: {
-        tls: {
-          crtPEM: requireText(pems.issuerCertPem, 'issuerCertPem'),
-          keyPEM: requireText(pems.issuerKeyPem, 'issuerKeyPem'),
-        },
-      },
-    },
+    identityTrustAnchorsPEM: bundleText(opts.bundle, 'bundle'),
+    identity: { issuer: { tls: { crtPEM: issuer.certificate, keyPEM: issuer.key } } },
   };
 }
 
@@ -47,14 +53,16 @@ export function helmValues(pems: HelmIdentityPems): HelmIdentityValues {
  * `identity.issuer.tls.crtPEM` (absent when the issuer comes from cert-manager).
  * @example
  * ```ts
- * const { trustAnchorsPem, issuerCertPem, issuerKeyPem } = readHelmValues(valuesYaml);
+ * const { bundle, issuer } = readHelmValues(valuesYaml);
  * ```
  */
 export function readHelmValues(input: unknown): HelmIdentityPems {
   const values = loadDocument(input, 'Helm values mapping');
   return {
-    trustAnchorsPem: readString(values, ['identityTrustAnchorsPEM']),
-    issuerCertPem: readString(values, ['identity', 'issuer', 'tls', 'crtPEM']),
-    issuerKeyPem: readString(values, ['identity', 'issuer', 'tls', 'keyPEM']),
+    bundle: readString(values, ['identityTrustAnchorsPEM']),
+    issuer: {
+      certificate: readString(values, ['identity', 'issuer', 'tls', 'crtPEM']),
+      key: readString(values, ['identity', 'issuer', 'tls', 'keyPEM']),
+    },
   };
 }

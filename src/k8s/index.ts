@@ -7,8 +7,8 @@
  * @example
  * ```ts
  * import { issuerSecret, toYaml, readIssuerSecret } from 'l5d-pki';
- * const yaml = toYaml(issuerSecret({ certPem, keyPem, caPem }));
- * readIssuerSecret(yaml); // { certPem, keyPem, caPem }
+ * const yaml = toYaml(issuerSecret({ issuer, bundle: anchor.pem }));
+ * readIssuerSecret(yaml); // { issuer: { certificate, key }, bundle }
  * ```
  * @module
  */
@@ -28,8 +28,15 @@ export {
   type TrustRootsConfigMapOptions,
   trustRootsConfigMap,
 } from './configmap';
-export { type HelmIdentityPems, type HelmIdentityValues, helmValues, readHelmValues } from './helm';
+export {
+  type HelmIdentityOptions,
+  type HelmIdentityPems,
+  type HelmIdentityValues,
+  helmValues,
+  readHelmValues,
+} from './helm';
 export type { ObjectMeta } from './manifest';
+export type { PemCredentials } from './material';
 export {
   type IssuerCredentials,
   type IssuerSecretOptions,
@@ -41,4 +48,5 @@ export {
   type TrustAnchorSecretOptions,
   trustAnchorSecret,
 } from './secret';
-export { fromYaml, toYaml } from './yaml';
+export { toYaml } from './yaml';
+export { fromYaml } from './yaml-read';

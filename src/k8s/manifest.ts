@@ -1,13 +1,14 @@
 import { PkiError, quoteInput } from '../errors';
 import { describeKind } from '../validate';
-import { fromYaml, isRecord } from './yaml';
+import { isRecord } from './yaml';
+import { fromYaml } from './yaml-read';
 
 /**
  * The namespace Linkerd's control plane runs in by default.
  *
  * @example
  * ```ts
- * issuerSecret({ certPem, keyPem, caPem }).metadata.namespace === DEFAULT_NAMESPACE; // true
+ * issuerSecret({ issuer, bundle }).metadata.namespace === DEFAULT_NAMESPACE; // true
  * ```
  */
 export const DEFAULT_NAMESPACE = 'linkerd';
@@ -63,7 +64,7 @@ export function objectMeta(name: string, namespace: string): ObjectMeta {
  * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` naming `field`.
  * @example
  * ```ts
- * requireText(certPem, 'certPem');
+ * requireText(bundle, 'bundle');
  * ```
  */
 export function requireText(value: string, field: string): string {

@@ -1,5 +1,7 @@
 import { isPkiError } from '../errors';
+import type { IssuerInput } from '../issuer/issuer';
 import { requireOptions } from '../validate';
+import type { TrustBundleInput } from '../verify/store';
 import { decodeBase64, encodeBase64 } from './base64';
 import {
   DEFAULT_NAMESPACE,
@@ -9,9 +11,9 @@ import {
   objectMeta,
   readPath,
   readString,
-  requireText,
   showValue,
 } from './manifest';
+import { bundleText, credentialTexts, type PemCredentials } from './material';
 
 const TLS_TYPE = 'kubernetes.io/tls';
 
@@ -48,97 +50,104 @@ function secretText(secret: Record<string, unknown>, key: string): string {
   }
 }
 
-/** Inputs of {@link issuerSecret}: PEM texts and where the Secret lives. */
+/** Inputs of {@link issuerSecret}: the issuer, the trust anchors, and where the Secret lives. */
 export interface IssuerSecretOptions {
-  /** The issuer certificate (optionally followed by intermediates). */
-  certPem: string;
-  keyPem: string;
-  /** The trust anchor that signed the issuer. */
-  caPem: string;
+  /**
+   * The issuer, in any `IssuerInput` form (`tls.crt` and `tls.key`). Text is written as it is; objects and
+   * DER are encoded (the key as PKCS#8), the certificate followed by its chain but the self-signed root.
+   */
+  issuer: IssuerInput;
+  /** The trust anchor(s) that signed the issuer (`ca.crt`), in any `TrustBundleInput` form. */
+  bundle: TrustBundleInput;
   /** Default `linkerd`. */
   namespace?: string;
   /** Default `linkerd-identity-issuer`. */
   name?: string;
 }
 
-/** The PEM texts held by Linkerd's issuer Secret. */
+/** What Linkerd's issuer Secret holds, as PEM texts. */
 export interface IssuerCredentials {
-  certPem: string;
-  keyPem: string;
-  caPem: string;
+  /** `tls.crt` and `tls.key`. */
+  issuer: PemCredentials;
+  /** `ca.crt`. */
+  bundle: string;
 }
 
 /**
  * Linkerd's identity issuer Secret (`identity.issuer.scheme: kubernetes.io/tls`), as cert-manager writes
  * it: type `kubernetes.io/tls` with `tls.crt`, `tls.key` and `ca.crt`, base64-encoded.
  *
- * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` for an empty PEM text or an invalid name or namespace.
+ * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` for an empty PEM text, a missing certificate or key,
+ * or an invalid name or namespace; the parsers' codes for unreadable objects or DER.
  * @example
  * ```ts
- * const secret = issuerSecret({ certPem, keyPem, caPem: anchorPem });
+ * const secret = issuerSecret({ issuer, bundle: anchor.pem });
  * secret.metadata; // { name: 'linkerd-identity-issuer', namespace: 'linkerd' }
  * ```
  */
 export function issuerSecret(opts: IssuerSecretOptions): TlsSecret {
   requireOptions(opts, 'issuerSecret');
+  const issuer = credentialTexts(opts.issuer, 'issuer');
   return tlsSecret(opts.name ?? 'linkerd-identity-issuer', opts.namespace ?? DEFAULT_NAMESPACE, {
-    'tls.crt': requireText(opts.certPem, 'certPem'),
-    'tls.key': requireText(opts.keyPem, 'keyPem'),
-    'ca.crt': requireText(opts.caPem, 'caPem'),
+    'tls.crt': issuer.certificate,
+    'tls.key': issuer.key,
+    'ca.crt': bundleText(opts.bundle, 'bundle'),
   });
 }
 
 /**
  * Reads Linkerd's issuer Secret back, from an object or a YAML text (one document). Values may come from
- * `data` (strict base64) or `stringData`.
+ * `data` (strict base64) or `stringData`. The result's `issuer` is an `IssuerInput`.
  *
  * @throws {@link PkiError} `ERR_MANIFEST_INVALID` naming the field: wrong kind, apiVersion or type, a missing
  * or empty `tls.crt`, `tls.key` or `ca.crt`, or bad base64.
  * @example
  * ```ts
- * const { certPem, keyPem, caPem } = readIssuerSecret(toYaml(issuerSecret({ certPem, keyPem, caPem })));
+ * const { issuer, bundle } = readIssuerSecret(secretYaml);
+ * const loaded = loadIssuer(issuer);
  * ```
  */
 export function readIssuerSecret(input: unknown): IssuerCredentials {
   const secret = loadTlsSecret(input);
   return {
-    certPem: secretText(secret, 'tls.crt'),
-    keyPem: secretText(secret, 'tls.key'),
-    caPem: secretText(secret, 'ca.crt'),
+    issuer: { certificate: secretText(secret, 'tls.crt'), key: secretText(secret, 'tls.key') },
+    bundle: secretText(secret, 'ca.crt'),
   };
 }
 
 /** Inputs of {@link trustAnchorSecret}. */
 export interface TrustAnchorSecretOptions {
-  certPem: string;
-  keyPem: string;
+  /** The trust anchor with its key, in any `IssuerInput` form (`tls.crt` and `tls.key`). */
+  anchor: IssuerInput;
   /** Default `linkerd`. */
   namespace?: string;
   /** Default `linkerd-trust-anchor`. */
   name?: string;
 }
 
-/** The PEM texts held by a trust-anchor Secret. */
+/** What a trust-anchor Secret holds, as PEM texts. */
 export interface TrustAnchorCredentials {
-  certPem: string;
-  keyPem: string;
+  /** `tls.crt` and `tls.key`. */
+  anchor: PemCredentials;
 }
 
 /**
  * The trust-anchor Secret a cert-manager CA `Issuer` signs Linkerd's issuer with, as
  * `kubectl create secret tls linkerd-trust-anchor` makes it: `tls.crt` and `tls.key`.
  *
- * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` for an empty PEM text or an invalid name or namespace.
+ * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` for an empty PEM text, a missing certificate or key, or
+ * an invalid name or namespace.
  * @example
  * ```ts
- * trustAnchorSecret({ certPem: anchorPem, keyPem: anchorKeyPem }).metadata.name; // 'linkerd-trust-anchor'
+ * trustAnchorSecret({ anchor }).metadata.name; // 'linkerd-trust-anchor'
  * ```
  */
 export function trustAnchorSecret(opts: TrustAnchorSecretOptions): TlsSecret {
   requireOptions(opts, 'trustAnchorSecret');
+  const anchor = credentialTexts(opts.anchor, 'anchor');
   return tlsSecret(opts.name ?? 'linkerd-trust-anchor', opts.namespace ?? DEFAULT_NAMESPACE, {
-    'tls.crt': requireText(opts.certPem, 'certPem'),
-    'tls.key': requireText(opts.keyPem, 'keyPem'),
+    'tls.crt': anchor.certificate,
+    'tls.key': anchor.key,
   });
 }
 
@@ -148,10 +157,10 @@ export function trustAnchorSecret(opts: TrustAnchorSecretOptions): TlsSecret {
  * @throws {@link PkiError} `ERR_MANIFEST_INVALID` naming the field, as {@link readIssuerSecret}.
  * @example
  * ```ts
- * const { certPem, keyPem } = readTrustAnchorSecret(secretYaml);
+ * const { anchor } = readTrustAnchorSecret(secretYaml); // { certificate, key }
  * ```
  */
 export function readTrustAnchorSecret(input: unknown): TrustAnchorCredentials {
   const secret = loadTlsSecret(input);
-  return { certPem: secretText(secret, 'tls.crt'), keyPem: secretText(secret, 'tls.key') };
+  return { anchor: { certificate: secretText(secret, 'tls.crt'), key: secretText(secret, 'tls.key') } };
 }

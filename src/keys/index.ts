@@ -6,6 +6,7 @@ export {
   importPrivateKey,
   importPublicKey,
   isP256,
+  type KeyInput,
   MAX_KEY_SIZE,
   PrivateKey,
   PublicKey,

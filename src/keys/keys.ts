@@ -5,7 +5,13 @@ import type { SigningKey } from '../crypto/types';
 import { sameBytes } from '../der';
 import { PkiError, quoteInput } from '../errors';
 import { base64UrlEncode, decodePem, encodePem } from '../pem';
-import { optionalFunction, optionalOptions, requireBytes, requireObject } from '../validate';
+import {
+  optionalFunction,
+  optionalOptions,
+  requireBytes,
+  requireObject,
+  requireSigningKey,
+} from '../validate';
 import { parsePublicKeyInfo } from '../x509/spki';
 import type { PublicKeyInfo } from '../x509/types';
 import {
@@ -282,7 +288,20 @@ function checkKeySize(der: Uint8Array, what: string): Uint8Array {
 }
 
 /**
- * Reads a P-256 private key: PKCS#8 (`PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`) PEM, or either as DER.
+ * A private key in any form l5d-pki accepts: a {@link PrivateKey}, PKCS#8 or SEC1 DER, or PKCS#8
+ * (`PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`) PEM text.
+ *
+ * @example
+ * ```ts
+ * const key: KeyInput = readFileSync('issuer.key', 'utf8');
+ * const issuer = loadIssuer({ certificate: readFileSync('issuer.crt', 'utf8'), key });
+ * ```
+ */
+export type KeyInput = PrivateKey | Uint8Array | string;
+
+/**
+ * Reads a P-256 private key given in any {@link KeyInput} form: PKCS#8 (`PRIVATE KEY`) or SEC1
+ * (`EC PRIVATE KEY`) PEM, either as DER, or a {@link PrivateKey} made by l5d-pki (returned as it is).
  * Other algorithms throw `ERR_KEY_UNSUPPORTED`; corrupt encodings, out-of-range scalars and public
  * points that do not match throw `ERR_KEY_INVALID`/`ERR_KEY_MISMATCH`; DER over {@link MAX_KEY_SIZE}
  * throws `ERR_INPUT_TOO_LARGE`.
@@ -292,7 +311,8 @@ function checkKeySize(der: Uint8Array, what: string): Uint8Array {
  * const key = importPrivateKey(readFileSync('issuer.key', 'utf8'));
  * ```
  */
-export function importPrivateKey(input: string | Uint8Array): PrivateKey {
+export function importPrivateKey(input: KeyInput): PrivateKey {
+  if (input instanceof PrivateKey) return requireSigningKey(input, 'the private key', PrivateKey);
   let der: Uint8Array;
   let sec1: boolean;
   if (typeof input === 'string') {
@@ -311,7 +331,7 @@ export function importPrivateKey(input: string | Uint8Array): PrivateKey {
     der = checkKeySize(input, 'private key');
     sec1 = !looksLikePkcs8(input);
   } else {
-    throw new PkiError('ERR_INVALID_ARGUMENT', 'a private key must be PEM text or DER bytes');
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'a private key must be a PrivateKey, PEM text or DER bytes');
   }
   const parts = sec1 ? readSec1(der) : readPkcs8(der);
   return new PrivateKey(parts.scalar, parts.publicPoint);
@@ -326,7 +346,8 @@ export function importPrivateKey(input: string | Uint8Array): PrivateKey {
  * const pub = importPublicKey(key.publicKey.toPem());
  * ```
  */
-export function importPublicKey(input: string | Uint8Array): PublicKey {
+export function importPublicKey(input: PublicKey | Uint8Array | string): PublicKey {
+  if (input instanceof PublicKey) return input;
   let der: Uint8Array;
   if (typeof input === 'string') {
     const blocks = decodePem(input);

@@ -1,4 +1,5 @@
 export {
+  type CheckLinkerdCsrOptions,
   checkLinkerdCsr,
   DEFAULT_LEAF_LIFETIME_MS,
   type IssuedLeaf,

@@ -1,12 +1,13 @@
 import { DEFAULT_CLOCK_SKEW_MS } from '../anchor/anchor';
 import { type CertificateRequest, parseCsr, summarizeSans, verifyCsr } from '../csr';
+import type { DurationInput } from '../duration';
 import { PkiError } from '../errors';
-import { checkSigner, type Issuer } from '../issuer/issuer';
-import { importPublicKey, isP256, PrivateKey, PublicKey } from '../keys';
+import { type Issuer, type IssuerInput, requireSigner, toIssuer } from '../issuer/issuer';
+import { importPublicKey, isP256, PublicKey } from '../keys';
 import { encodePem } from '../pem';
 import { linkerdIdentityToSpiffeId } from '../spiffe';
 import { requireIdentityName } from '../spiffe/linkerd';
-import { requireAuthority, requireOptions } from '../validate';
+import { requireOptions } from '../validate';
 import { parseCertificate } from '../x509/certificate';
 import {
   authorityKeyIdExtension,
@@ -34,8 +35,11 @@ export const DEFAULT_LEAF_LIFETIME_MS = 24 * 3_600_000;
 
 /** Options shared by {@link issueLeaf} and {@link issueLeafForKey}. */
 export interface LeafOptions extends MintOptions {
-  /** The issuer that signs the leaf. */
-  readonly issuer: Issuer;
+  /**
+   * The issuer that signs the leaf, in any {@link IssuerInput} form; an `Issuer` made by l5d-pki is the
+   * fastest (text or DER is read again on every call).
+   */
+  readonly issuer: IssuerInput;
   /**
    * The workload identity: CN and DNS SAN, e.g. `web.shop.serviceaccount.identity.linkerd.cluster.local`.
    * In every mode a Linkerd identity name: lowercase DNS-1123 labels, at most 63 characters each and 253
@@ -43,10 +47,10 @@ export interface LeafOptions extends MintOptions {
    * `<sa>.<ns>.serviceaccount.identity.<cp-ns>.<trust-domain>` too.
    */
   readonly identity: string;
-  /** Lifetime in milliseconds. Default 24 h. */
-  readonly lifetime?: number;
-  /** Clock-skew allowance in milliseconds. Default 10 s. */
-  readonly clockSkew?: number;
+  /** Lifetime: whole milliseconds or Go duration text (`'24h'`), more than zero. Default 24 h. */
+  readonly lifetime?: DurationInput;
+  /** Clock-skew allowance: whole milliseconds or Go duration text, zero or more. Default 10 s. */
+  readonly clockSkew?: DurationInput;
   /**
    * Add the SPIFFE ID `spiffe://<td>/ns/<ns>/sa/<sa>` as a URI SAN (default true, with trust domain
    * `identity.linkerd.cluster.local`). `false` gives exactly a Linkerd-issued leaf.
@@ -136,34 +140,35 @@ function spiffeUris(identity: string, spiffe: LeafOptions['spiffe']): string[] {
  * ```
  */
 export async function issueLeafForKey(options: IssueLeafForKeyOptions): Promise<IssuedLeaf> {
-  checkLeafOptions(options, 'issueLeafForKey');
+  const issuer = checkLeafOptions(options, 'issueLeafForKey');
   const key = options.publicKey;
   if (typeof key !== 'object' || key === null)
     throw new PkiError('ERR_INVALID_ARGUMENT', '`publicKey` must be a PublicKey or a parsed public key');
   const now = nowMs(options);
-  checkSigner(options.issuer.certificate, options.issuer.key, now);
+  requireSigner(issuer.certificate, issuer.key, now);
   // A parsed key is read as its SPKI, checked again (a P-256 point on the curve), like every other input.
   const spki = importPublicKey(publicKeyDer(key)).spki;
-  return mintLeaf(options, spki, now);
+  return signLeaf(prepareLeaf(options, issuer, spki, now), issuer, options);
 }
 
 /**
- * Checks what every leaf needs before anything is read further: an options object, an issuer made by
- * l5d-pki (or shaped like one), a Linkerd identity name and a valid `spiffe` option. Throws
- * `ERR_INVALID_ARGUMENT` or `ERR_IDENTITY_INVALID`.
+ * Checks what every leaf needs before anything is read further: an options object, an issuer (read from
+ * any {@link IssuerInput} form), a Linkerd identity name and a valid `spiffe` option. Returns the issuer.
+ * Throws `ERR_INVALID_ARGUMENT`, `ERR_IDENTITY_INVALID`, or what {@link toIssuer} throws.
  */
-function checkLeafOptions(options: LeafOptions, fn: string): void {
+function checkLeafOptions(options: LeafOptions, fn: string): Issuer {
   requireOptions(options, fn);
-  requireAuthority(options.issuer, '`issuer`', PrivateKey);
+  const issuer = toIssuer(options.issuer, '`issuer`');
   requireIdentityName(options.identity);
   const spiffe: unknown = options.spiffe;
-  if (spiffe === undefined || typeof spiffe === 'boolean') return;
+  if (spiffe === undefined || typeof spiffe === 'boolean') return issuer;
   if (
     typeof spiffe !== 'object' ||
     spiffe === null ||
     typeof (spiffe as { trustDomain?: unknown }).trustDomain !== 'string'
   )
     throw new PkiError('ERR_INVALID_ARGUMENT', '`spiffe` must be a boolean or { trustDomain }');
+  return issuer;
 }
 
 /**
@@ -189,8 +194,8 @@ interface PreparedLeaf {
 }
 
 /** Writes a leaf's TBSCertificate; `options.identity` has been checked ({@link requireIdentityName}). */
-function prepareLeaf(options: LeafOptions, spki: Uint8Array, now: number): PreparedLeaf {
-  const { issuer, identity } = options;
+function prepareLeaf(options: LeafOptions, issuer: Issuer, spki: Uint8Array, now: number): PreparedLeaf {
+  const { identity } = options;
   const lifetime = checkLifetime(options.lifetime ?? DEFAULT_LEAF_LIFETIME_MS, 'leaf lifetime');
   const skew = checkClockSkew(options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS, 'leaf', now, lifetime);
   const template = templateFor(issuer);
@@ -242,15 +247,19 @@ class IssuedLeafValue implements IssuedLeaf {
   }
 }
 
-async function signLeaf(leaf: PreparedLeaf, options: LeafOptions): Promise<IssuedLeaf> {
-  const der = await signTbs(leaf.tbs, options.issuer.key, options);
+async function signLeaf(leaf: PreparedLeaf, issuer: Issuer, options: LeafOptions): Promise<IssuedLeaf> {
+  const der = await signTbs(leaf.tbs, issuer.key, options);
   const pem = encodePem('CERTIFICATE', der);
   const { chain, chainPem } = leaf.template;
   return new IssuedLeafValue(der, pem, chain, pem + chainPem, new Date(leaf.notAfter));
 }
 
-async function mintLeaf(options: LeafOptions, spki: Uint8Array, now: number): Promise<IssuedLeaf> {
-  return signLeaf(prepareLeaf(options, spki, now), options);
+/** Options of {@link checkLinkerdCsr}. */
+export interface CheckLinkerdCsrOptions {
+  /** The workload's CSR: DER, PEM, or already parsed. */
+  readonly csr: Uint8Array | string | CertificateRequest;
+  /** The identity the CSR must ask for (its one DNS SAN), a Linkerd identity name. */
+  readonly identity: string;
 }
 
 /**
@@ -262,15 +271,13 @@ async function mintLeaf(options: LeafOptions, spki: Uint8Array, now: number): Pr
  *   (`ERR_CSR_…`) when the CSR fails a check.
  * @example
  * ```ts
- * const csr = await checkLinkerdCsr(csrDer, 'web.shop.serviceaccount.identity.linkerd.cluster.local');
+ * const csr = await checkLinkerdCsr({ csr: csrDer, identity: 'web.shop.serviceaccount.identity.linkerd.cluster.local' });
  * ```
  */
-export async function checkLinkerdCsr(
-  input: Uint8Array | string | CertificateRequest,
-  identity: string,
-): Promise<CertificateRequest> {
-  requireIdentityName(identity);
-  const csr = checkLinkerdCsrContent(input, identity);
+export async function checkLinkerdCsr(options: CheckLinkerdCsrOptions): Promise<CertificateRequest> {
+  requireOptions(options, 'checkLinkerdCsr');
+  const identity = requireIdentityName(options.identity);
+  const csr = checkLinkerdCsrContent(options.csr, identity);
   if (!(await verifyCsr(csr)))
     throw new PkiError('ERR_CSR_SIGNATURE', 'the CSR signature does not verify under its own key');
   return csr;
@@ -345,9 +352,9 @@ function checkLinkerdCsrContent(
  * ```
  */
 export async function issueLeaf(options: IssueLeafOptions): Promise<IssuedLeaf> {
-  checkLeafOptions(options, 'issueLeaf');
+  const issuer = checkLeafOptions(options, 'issueLeaf');
   const now = nowMs(options);
-  checkSigner(options.issuer.certificate, options.issuer.key, now);
+  requireSigner(issuer.certificate, issuer.key, now);
   const csr = checkLinkerdCsrContent(options.csr, options.identity);
   // The leaf's TBSCertificate is written before the proof of possession is checked, so that the two
   // signature operations run back to back (measurably faster than with other work between them); it is
@@ -356,12 +363,12 @@ export async function issueLeaf(options: IssueLeafOptions): Promise<IssuedLeaf> 
   let leaf: PreparedLeaf | undefined;
   let failure: unknown;
   try {
-    leaf = prepareLeaf(options, csr.publicKey.der, now);
+    leaf = prepareLeaf(options, issuer, csr.publicKey.der, now);
   } catch (e) {
     failure = e;
   }
   if (!(await verifyCsr(csr)))
     throw new PkiError('ERR_CSR_SIGNATURE', 'the CSR signature does not verify under its own key');
   if (!leaf) throw failure;
-  return signLeaf(leaf, options);
+  return signLeaf(leaf, issuer, options);
 }

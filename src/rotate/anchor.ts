@@ -1,10 +1,9 @@
 import { parseBundle, writeBundle } from '../anchor/bundle';
 import { sameBytes } from '../der';
+import { type DurationInput, durationMs, formatDuration } from '../duration';
 import { PkiError } from '../errors';
 import { DEFAULT_LEAF_LIFETIME_MS } from '../leaf/leaf';
-import { decodePem } from '../pem';
-import { formatDuration } from '../schedule/duration';
-import { checkMs, rfc3339, timeOf } from '../schedule/time';
+import { rfc3339, timeOf } from '../schedule/time';
 import {
   arrayOf,
   optionalArray,
@@ -12,17 +11,17 @@ import {
   requireCertificate,
   requireDate,
   requireFields,
-  requireObject,
   requireOptions,
   requireString,
 } from '../validate';
-import { type VerifyFailureCode, verifyChain } from '../verify';
-import { parseCertificate } from '../x509/certificate';
+import { createTrustStore, type TrustBundleInput, type VerifyFailureCode, verifyChain } from '../verify';
+import { type CertificateInput, certificateList, toCertificate } from '../x509/input';
 import type { Certificate } from '../x509/types';
 
 /**
- * A certificate with what a verifier needs above it: PEM text (the certificate first, then its chain), or
- * an object such as an `IssuedLeaf` or an `Issuer`.
+ * A certificate with what a verifier needs above it: PEM text (the certificate first, then its chain),
+ * one certificate in any {@link CertificateInput} form, or an object such as an `IssuedLeaf` or an
+ * `Issuer` (`{ certificate, chain? }`, each in any form).
  *
  * @example
  * ```ts
@@ -31,8 +30,8 @@ import type { Certificate } from '../x509/types';
  * ```
  */
 export type CertificateChain =
-  | string
-  | { readonly certificate: Certificate; readonly chain?: readonly Certificate[] };
+  | CertificateInput
+  | { readonly certificate: CertificateInput; readonly chain?: readonly CertificateInput[] };
 
 /**
  * What a step's `check` verifies: the workload leaves and issuers in service, at a given time.
@@ -99,8 +98,8 @@ export interface RotationCheckResult {
 export interface RotationStep {
   readonly id: 'add-new-anchor' | 'switch-issuer' | 'remove-old-anchor';
   readonly title: string;
-  /** The trust bundle to install at this step; absent when the step leaves the bundle as it is. */
-  readonly bundlePem?: string;
+  /** The trust bundle to install at this step, PEM text; absent when the step leaves the bundle as it is. */
+  readonly bundle?: string;
   /** The earliest time to take the step. */
   readonly notBefore: Date;
   /** What must be true before taking it, beyond the time. */
@@ -133,20 +132,26 @@ export interface AnchorRotationPlan {
  *
  * @example
  * ```ts
- * const input: AnchorRotationInput = { currentBundlePem, newAnchor, margin: 3_600_000, now: new Date() };
+ * const input: AnchorRotationInput = { currentBundle, newAnchor, margin: '1h', now: new Date() };
  * ```
  */
 export interface AnchorRotationInput {
-  /** The trust bundle in force now. */
-  readonly currentBundlePem: string;
-  /** The new anchor: a CA certificate, parsed or PEM, or a `CertificateAuthority`. */
-  readonly newAnchor: Certificate | { readonly certificate: Certificate } | string;
-  /** The issuer signed by the new anchor, when already made (it must name the new anchor as its issuer). */
-  readonly newIssuer?: { readonly certificate: Certificate; readonly chain?: readonly Certificate[] };
-  /** The workload leaf lifetime in ms. Default 24 h. */
-  readonly leafLifetime?: number;
-  /** Extra wait after the leaf lifetime before dropping the old anchor, in ms (cover clock skew and stragglers). */
-  readonly margin: number;
+  /** The trust bundle in force now, in any {@link TrustBundleInput} form. */
+  readonly currentBundle: TrustBundleInput;
+  /** The new anchor: a CA certificate in any {@link CertificateInput} form, or a `CertificateAuthority`. */
+  readonly newAnchor: CertificateInput | { readonly certificate: CertificateInput };
+  /**
+   * The issuer signed by the new anchor, when already made (it must name the new anchor as its issuer):
+   * an `Issuer`, PEM text (the issuer, then its chain) or `{ certificate, chain? }`.
+   */
+  readonly newIssuer?: CertificateChain;
+  /** The workload leaf lifetime: milliseconds or Go duration text. Default 24 h. */
+  readonly leafLifetime?: DurationInput;
+  /**
+   * Extra wait after the leaf lifetime before dropping the old anchor (cover clock skew and stragglers):
+   * milliseconds or Go duration text.
+   */
+  readonly margin: DurationInput;
   /** When the plan starts (the earliest time of step 1). */
   readonly now: Date;
 }
@@ -154,24 +159,38 @@ export interface AnchorRotationInput {
 /** A bundle to verify under, with how messages name it. */
 type NamedBundle = readonly ['combined bundle' | 'new anchor alone', readonly Certificate[]];
 
+/** The certificate and the chain of a {@link CertificateChain}, parsed from private copies. */
 function readChain(input: CertificateChain): { leaf: Certificate; intermediates: readonly Certificate[] } {
-  if (typeof input !== 'string') return { leaf: input.certificate, intermediates: input.chain ?? [] };
-  const certs = decodePem(input)
-    .filter((b) => b.label === 'CERTIFICATE')
-    .map((b) => parseCertificate(b.der));
-  const [leaf, ...intermediates] = certs;
-  if (!leaf) throw new PkiError('ERR_CERT_INVALID', 'no CERTIFICATE block in a chain');
-  return { leaf, intermediates };
+  if (
+    typeof input === 'object' &&
+    input !== null &&
+    !(input instanceof Uint8Array) &&
+    'certificate' in input
+  ) {
+    const [leaf, ...above] = certificateList(input.certificate, 'a chain');
+    const more = optionalArray(input.chain, 'a chain') ?? [];
+    return {
+      leaf: leaf!,
+      intermediates: [...above, ...more.map((c) => toCertificate(c as CertificateInput))],
+    };
+  }
+  const [leaf, ...intermediates] = certificateList(input as CertificateInput, 'a chain');
+  return { leaf: leaf!, intermediates };
+}
+
+/** A leaf or an issuer with the certificates above it, parsed. */
+interface ReadChain {
+  readonly leaf: Certificate;
+  readonly intermediates: readonly Certificate[];
 }
 
 async function verifyItem(
   kind: RotationItemResult['kind'],
   index: number,
-  input: CertificateChain,
+  { leaf, intermediates }: ReadChain,
   bundles: readonly NamedBundle[],
   at: Date,
 ): Promise<RotationItemResult> {
-  const { leaf, intermediates } = readChain(input);
   const base = { kind, index, subject: leaf.subject.commonName };
   let validUntil = Number.POSITIVE_INFINITY;
   for (const [role, bundle] of bundles) {
@@ -186,30 +205,28 @@ async function verifyItem(
 function stepCheck(
   leafBundles: readonly NamedBundle[],
   issuerBundles: readonly NamedBundle[],
-  defaultIssuers: readonly CertificateChain[],
+  defaultIssuers: readonly ReadChain[],
 ): RotationStep['check'] {
   return async (material) => {
-    const chains = (list: unknown, what: string) =>
-      optionalArray(list, what, (c, w) => {
-        if (typeof c !== 'string')
-          requireFields(c, w, {
-            certificate: requireCertificate,
-            chain: (l, wl) => optionalArray(l, wl, requireCertificate),
-          });
-      });
-    requireFields(material, 'the rotation material', { leaves: chains, issuers: chains });
+    requireFields(material, 'the rotation material', { leaves: optionalArray, issuers: optionalArray });
     const at = new Date(timeOf(material.at, 'at'));
+    // Every chain is read (and refused when unreadable) before anything is verified.
+    const leaves = (material.leaves ?? []).map(readChain);
+    const issuers = material.issuers === undefined ? defaultIssuers : material.issuers.map(readChain);
     const items = await Promise.all([
-      ...(material.leaves ?? []).map((c, i) => verifyItem('leaf', i, c, leafBundles, at)),
-      ...(material.issuers ?? defaultIssuers).map((c, i) => verifyItem('issuer', i, c, issuerBundles, at)),
+      ...leaves.map((c, i) => verifyItem('leaf', i, c, leafBundles, at)),
+      ...issuers.map((c, i) => verifyItem('issuer', i, c, issuerBundles, at)),
     ]);
     return { ok: items.every((i) => i.ok), at, items };
   };
 }
 
 function toAnchor(input: AnchorRotationInput['newAnchor']): Certificate {
-  const cert =
-    typeof input === 'string' ? parseCertificate(input) : 'certificate' in input ? input.certificate : input;
+  const given =
+    typeof input === 'object' && input !== null && !(input instanceof Uint8Array) && 'certificate' in input
+      ? input.certificate
+      : input;
+  const cert = toCertificate(given as CertificateInput);
   if (!cert.basicConstraints?.ca)
     throw new PkiError('ERR_INVALID_ARGUMENT', 'the new anchor is not a CA certificate');
   return cert;
@@ -229,35 +246,35 @@ function toAnchor(input: AnchorRotationInput['newAnchor']): Certificate {
  *
  * @example
  * ```ts
- * const plan = planAnchorRotation({ currentBundlePem, newAnchor, margin: 3_600_000, now: new Date() });
+ * const plan = planAnchorRotation({ currentBundle, newAnchor, margin: '1h', now: new Date() });
  * const [add] = plan.steps;
  * const safe = await add.check({ leaves: runningLeaves, issuers: [currentIssuer], at: new Date() });
- * if (safe.ok) writeFileSync('ca-bundle.crt', add.bundlePem!);
+ * if (safe.ok) writeFileSync('ca-bundle.crt', add.bundle!);
  * ```
  */
 export function planAnchorRotation(input: AnchorRotationInput): AnchorRotationPlan {
   requireOptions(input, 'planAnchorRotation');
-  if (typeof input.newAnchor !== 'string') {
-    const given = requireObject(input.newAnchor, '`newAnchor`');
-    requireCertificate('certificate' in given ? given.certificate : given, '`newAnchor`');
-  }
-  if (input.newIssuer !== undefined)
-    requireFields(input.newIssuer, '`newIssuer`', {
-      certificate: requireCertificate,
-      chain: (chain, what) => optionalArray(chain, what, requireCertificate),
-    });
+  if (input.newAnchor === undefined) throw new PkiError('ERR_INVALID_ARGUMENT', '`newAnchor` is required');
+  const newIssuer = input.newIssuer === undefined ? undefined : readChain(input.newIssuer);
   const now = timeOf(input.now, 'now');
-  const leafLifetime = checkMs(input.leafLifetime ?? DEFAULT_LEAF_LIFETIME_MS, 'leafLifetime', 1);
-  const margin = checkMs(input.margin, 'margin', 0);
+  const leafLifetime = durationMs(
+    input.leafLifetime ?? DEFAULT_LEAF_LIFETIME_MS,
+    '`leafLifetime`',
+    'ERR_LIFETIME_INVALID',
+    1,
+  );
+  if (input.margin === undefined) throw new PkiError('ERR_INVALID_ARGUMENT', '`margin` is required');
+  const margin = durationMs(input.margin, '`margin`', 'ERR_DURATION_INVALID', 0);
   const newAnchor = toAnchor(input.newAnchor);
-  const oldAnchors = parseBundle(input.currentBundlePem).filter((a) => !sameBytes(a.der, newAnchor.der));
+  const oldAnchors = createTrustStore(input.currentBundle).anchors.filter(
+    (a) => !sameBytes(a.der, newAnchor.der),
+  );
   const combined = [...oldAnchors, newAnchor];
   const newOnly = [newAnchor];
-  const { newIssuer } = input;
-  if (newIssuer && !sameBytes(newIssuer.certificate.issuer.der, newAnchor.subject.der)) {
+  if (newIssuer && !sameBytes(newIssuer.leaf.issuer.der, newAnchor.subject.der)) {
     throw new PkiError('ERR_ISSUER_CHAIN', 'newIssuer does not name the new anchor as its issuer');
   }
-  const switchAt = Math.max(now, newIssuer?.certificate.notBefore.getTime() ?? now);
+  const switchAt = Math.max(now, newIssuer?.leaf.notBefore.getTime() ?? now);
   const underCombined: NamedBundle = ['combined bundle', combined];
   const underNewAlone: NamedBundle = ['new anchor alone', newOnly];
   const wait = formatDuration(leafLifetime + margin);
@@ -265,7 +282,7 @@ export function planAnchorRotation(input: AnchorRotationInput): AnchorRotationPl
     {
       id: 'add-new-anchor',
       title: 'Add the new anchor to the trust bundle',
-      bundlePem: writeBundle(combined),
+      bundle: writeBundle(combined),
       notBefore: new Date(now),
       condition:
         'Install the combined bundle, then restart every meshed workload so each proxy loads it; ' +
@@ -284,7 +301,7 @@ export function planAnchorRotation(input: AnchorRotationInput): AnchorRotationPl
     {
       id: 'remove-old-anchor',
       title: 'Drop the old anchor from the trust bundle',
-      bundlePem: writeBundle(newOnly),
+      bundle: writeBundle(newOnly),
       notBefore: new Date(switchAt + leafLifetime + margin),
       condition:
         `At least ${wait} (one leaf lifetime and the margin) after the issuer switch, so every leaf has been ` +
@@ -321,7 +338,7 @@ export function formatRotationPlan(plan: AnchorRotationPlan): string {
         title: requireString,
         notBefore: requireDate,
         condition: requireString,
-        bundlePem: optionalString,
+        bundle: optionalString,
       }),
     ),
   });
@@ -332,8 +349,8 @@ export function formatRotationPlan(plan: AnchorRotationPlan): string {
   ];
   plan.steps.forEach((step, i) => {
     lines.push(`${i + 1}. ${step.title} [${step.id}]`, `   not before: ${rfc3339(step.notBefore.getTime())}`);
-    if (step.bundlePem !== undefined) {
-      const names = parseBundle(step.bundlePem).map((c) => c.subject.commonName ?? c.serialHex);
+    if (step.bundle !== undefined) {
+      const names = parseBundle(step.bundle).map((c) => c.subject.commonName ?? c.serialHex);
       lines.push(`   bundle:     ${names.join(', ')}`);
     }
     lines.push(`   condition:  ${step.condition}`);

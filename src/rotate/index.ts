@@ -6,7 +6,7 @@
  * ```ts
  * import { planAnchorRotation, formatRotationPlan, rotateIssuer } from 'l5d-pki';
  * const next = await rotateIssuer({ anchor, current: issuer });
- * console.log(formatRotationPlan(planAnchorRotation({ currentBundlePem, newAnchor, margin: 3_600_000, now: new Date() })));
+ * console.log(formatRotationPlan(planAnchorRotation({ currentBundle, newAnchor, margin: '1h', now: new Date() })));
  * ```
  * @module
  */

@@ -1,8 +1,8 @@
 import { sameBytes } from '../der';
 import { PkiError } from '../errors';
-import { createIssuer, type Issuer, type IssuerOptions } from '../issuer/issuer';
-import { PrivateKey } from '../keys';
-import { requireAuthority, requireCertificate, requireObject, requireOptions } from '../validate';
+import { createIssuer, type Issuer, type IssuerOptions, toIssuer } from '../issuer/issuer';
+import { requireObject, requireOptions } from '../validate';
+import { type CertificateInput, toCertificate } from '../x509/input';
 import type { Certificate } from '../x509/types';
 
 /**
@@ -18,7 +18,7 @@ export interface RotateIssuerOptions extends IssuerOptions {
    * The issuer being replaced. The new one keeps its subject CN (unless `commonName` is given), and it
    * must have been signed by `anchor`: replacing the anchor too is an anchor rotation.
    */
-  readonly current?: Issuer | Certificate;
+  readonly current?: Issuer | CertificateInput;
 }
 
 /**
@@ -35,15 +35,11 @@ export interface RotateIssuerOptions extends IssuerOptions {
  */
 export async function rotateIssuer(options: RotateIssuerOptions): Promise<Issuer> {
   requireOptions(options, 'rotateIssuer');
-  requireAuthority(options.anchor, '`anchor`', PrivateKey);
-  if (options.current !== undefined) {
-    const given = requireObject(options.current, '`current`');
-    requireCertificate('certificate' in given ? given.certificate : given, '`current`');
-  }
-  const { current, ...rest } = options;
-  if (current === undefined) return createIssuer(rest);
-  const currentCert = 'certificate' in current ? current.certificate : current;
-  const anchorCert = options.anchor.certificate;
+  const anchor = toIssuer(options.anchor, '`anchor`');
+  const currentCert = options.current === undefined ? undefined : currentCertificate(options.current);
+  const { current: _current, ...rest } = options;
+  if (currentCert === undefined) return createIssuer({ ...rest, anchor });
+  const anchorCert = anchor.certificate;
   const sameAnchor =
     sameBytes(currentCert.issuer.der, anchorCert.subject.der) &&
     (currentCert.authorityKeyId === undefined ||
@@ -56,5 +52,12 @@ export async function rotateIssuer(options: RotateIssuerOptions): Promise<Issuer
     );
   }
   const commonName = rest.commonName ?? currentCert.subject.commonName;
-  return createIssuer(commonName === undefined ? rest : { ...rest, commonName });
+  return createIssuer(commonName === undefined ? { ...rest, anchor } : { ...rest, anchor, commonName });
+}
+
+/** The certificate of the issuer being replaced: an `Issuer`'s, or one given parsed, as DER or as PEM. */
+function currentCertificate(current: Issuer | CertificateInput): Certificate {
+  if (typeof current === 'string' || current instanceof Uint8Array) return toCertificate(current);
+  const given = requireObject(current, '`current`');
+  return toCertificate('certificate' in given ? (given as Issuer).certificate : (given as Certificate));
 }

@@ -1,7 +1,7 @@
+import { type DurationInput, formatDuration } from '../duration';
 import { PkiError } from '../errors';
 import { requireOptions } from '../validate';
-import { formatDuration } from './duration';
-import { checkMs, DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, timeOf } from './time';
+import { checkMs, DAY_MS, durationOption, HOUR_MS, MINUTE_MS, SECOND_MS, timeOf } from './time';
 
 /**
  * cert-manager's `spec.duration` when unset: 90 days (`DefaultCertificateDuration`).
@@ -35,8 +35,8 @@ export const CERT_MANAGER_MIN_RENEW_BEFORE_MS = 5 * MINUTE_MS;
 export interface CertManagerRenewalInput {
   notBefore: Date;
   notAfter: Date;
-  /** `spec.renewBefore`, in milliseconds. */
-  renewBefore?: number;
+  /** `spec.renewBefore`: milliseconds or Go duration text. */
+  renewBefore?: DurationInput;
   /** `spec.renewBeforePercentage`, an integer. */
   renewBeforePercentage?: number;
 }
@@ -71,7 +71,7 @@ function checkPercentage(pct: number | undefined): void {
  * ```ts
  * const notBefore = new Date('2025-01-01T00:00:00Z');
  * const notAfter = new Date('2025-01-03T00:00:00Z'); // 48h
- * certManagerRenewalTime({ notBefore, notAfter, renewBefore: 25 * 3_600_000 }).toISOString();
+ * certManagerRenewalTime({ notBefore, notAfter, renewBefore: '25h' }).toISOString();
  * // '2025-01-01T23:00:00.000Z'
  * certManagerRenewalTime({ notBefore, notAfter }).toISOString(); // '2025-01-02T08:00:00.000Z' (d/3 before)
  * ```
@@ -80,8 +80,9 @@ export function certManagerRenewalTime(input: CertManagerRenewalInput): Date {
   requireOptions(input, 'certManagerRenewalTime');
   const notBefore = timeOf(input.notBefore, 'notBefore');
   const notAfter = timeOf(input.notAfter, 'notAfter');
-  const { renewBefore, renewBeforePercentage: pct } = input;
-  if (renewBefore !== undefined) checkMs(renewBefore, 'renewBefore');
+  const { renewBeforePercentage: pct } = input;
+  const renewBefore =
+    input.renewBefore === undefined ? undefined : durationOption(input.renewBefore, 'renewBefore');
   checkPercentage(pct);
 
   const lifetime = notAfter - notBefore;
@@ -94,12 +95,12 @@ export function certManagerRenewalTime(input: CertManagerRenewalInput): Date {
   return new Date(Math.floor((notAfter - Math.ceil(before)) / SECOND_MS) * SECOND_MS);
 }
 
-/** The renewal fields of a cert-manager `Certificate` spec, durations in milliseconds. */
+/** The renewal fields of a cert-manager `Certificate` spec, durations in milliseconds or Go duration text. */
 export interface CertManagerSpecInput {
   /** `spec.duration`; cert-manager uses {@link CERT_MANAGER_DEFAULT_DURATION_MS} when unset. */
-  duration?: number;
+  duration?: DurationInput;
   /** `spec.renewBefore`. */
-  renewBefore?: number;
+  renewBefore?: DurationInput;
   /** `spec.renewBeforePercentage`, an integer. */
   renewBeforePercentage?: number;
 }
@@ -146,16 +147,17 @@ export interface CertManagerSpecValidation {
  * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` when a value is not a finite number.
  * @example
  * ```ts
- * validateCertManagerSpec({ duration: 48 * 3_600_000, renewBefore: 25 * 3_600_000 }).ok; // true
+ * validateCertManagerSpec({ duration: '48h', renewBefore: 25 * 3_600_000 }).ok; // true
  * validateCertManagerSpec({ duration: 30 * 60_000 }).errors[0]?.message;
  * // 'certificate duration must be greater than 1h0m0s'
  * ```
  */
 export function validateCertManagerSpec(spec: CertManagerSpecInput): CertManagerSpecValidation {
   requireOptions(spec, 'validateCertManagerSpec');
-  const duration = checkMs(spec.duration ?? CERT_MANAGER_DEFAULT_DURATION_MS, 'duration');
-  const { renewBefore, renewBeforePercentage: pct } = spec;
-  if (renewBefore !== undefined) checkMs(renewBefore, 'renewBefore');
+  const duration = durationOption(spec.duration ?? CERT_MANAGER_DEFAULT_DURATION_MS, 'duration');
+  const { renewBeforePercentage: pct } = spec;
+  const renewBefore =
+    spec.renewBefore === undefined ? undefined : durationOption(spec.renewBefore, 'renewBefore');
   if (pct !== undefined) checkMs(pct, 'renewBeforePercentage');
 
   const errors: CertManagerSpecError[] = [];

@@ -4,8 +4,8 @@
  *
  * @example
  * ```ts
- * import { parseDuration, certManagerRenewalTime } from 'l5d-pki';
- * certManagerRenewalTime({ notBefore, notAfter, renewBefore: parseDuration('25h') });
+ * import { certManagerRenewalTime } from 'l5d-pki';
+ * certManagerRenewalTime({ notBefore, notAfter, renewBefore: '25h' });
  * ```
  * @module
  */
@@ -21,12 +21,13 @@ export {
   certManagerRenewalTime,
   validateCertManagerSpec,
 } from './cert-manager';
-export { formatDuration, parseDuration } from './duration';
+export { type DurationInput, formatDuration, parseDuration } from './duration';
 export {
   type CertTimes,
   formatPlan,
   type HierarchyPlan,
   type IssuerRenewal,
+  type PlanCertificate,
   type PlanEvent,
   type PlanEventKind,
   type PlanInput,
@@ -40,3 +41,12 @@ export {
   type ProxyRefreshOptions,
   proxyRefreshDelay,
 } from './proxy';
+export {
+  type RenewableCertificate,
+  type RenewalBackoff,
+  type RenewalEvent,
+  type RenewalFailure,
+  type RenewalLoop,
+  type RenewalOptions,
+  startRenewal,
+} from './renewal';

@@ -1,8 +1,10 @@
 import { DEFAULT_CLOCK_SKEW_MS } from '../anchor/anchor';
+import { type DurationInput, formatDuration } from '../duration';
 import { PkiError } from '../errors';
 import { DEFAULT_LEAF_LIFETIME_MS } from '../leaf/leaf';
 import {
   arrayOf,
+  optionalString,
   requireArray,
   requireDate,
   requireFields,
@@ -11,23 +13,36 @@ import {
   requireOptions,
   requireString,
 } from '../validate';
+import { type CertificateInput, toCertificate } from '../x509/input';
+import type { Certificate } from '../x509/types';
 import { certManagerRenewalTime, validateCertManagerSpec } from './cert-manager';
-import { formatDuration } from './duration';
 import { proxyRefreshDelay } from './proxy';
-import { checkMs, DAY_MS, rfc3339, timeOf } from './time';
+import { DAY_MS, durationOption, rfc3339, timeOf } from './time';
 
 /** `linkerd check` warns about anchors and issuers valid for less than this. */
 const EXPIRY_WARNING_MS = 60 * DAY_MS;
 /** Rotate a manually managed issuer at least this long before it expires. */
 const ISSUER_ROTATION_LEAD_MS = 30 * DAY_MS;
 
-/** The validity of a certificate; any parsed certificate with these fields fits. */
+/** The validity of a certificate, given as dates, with a label for messages. */
 export interface CertTimes {
   /** A label for messages, e.g. the subject CN. */
   subject?: string;
   notBefore: Date;
   notAfter: Date;
 }
+
+/**
+ * A certificate as {@link planHierarchy} takes it: in any `CertificateInput` form (a parsed
+ * `Certificate`, DER or PEM; labelled by its subject CN, else its serial), an object holding one such as
+ * an `Issuer` or a trust anchor (`{ certificate }`), or bare {@link CertTimes}.
+ *
+ * @example
+ * ```ts
+ * const anchors: PlanCertificate[] = [anchor.certificate, readFileSync('ca.crt', 'utf8')];
+ * ```
+ */
+export type PlanCertificate = CertTimes | CertificateInput | { readonly certificate: CertificateInput };
 
 /** What happens at a {@link PlanEvent}. */
 export type PlanEventKind =
@@ -68,21 +83,24 @@ export interface PlanWarning {
   message: string;
 }
 
-/** How cert-manager renews the issuer; durations in milliseconds. */
+/** How cert-manager renews the issuer; durations in milliseconds or Go duration text. */
 export interface IssuerRenewal {
-  renewBefore?: number;
+  renewBefore?: DurationInput;
   renewBeforePercentage?: number;
   /** `spec.duration`; defaults to the issuer's actual lifetime for the checks. */
-  duration?: number;
+  duration?: DurationInput;
 }
 
 /** Input of {@link planHierarchy}. */
 export interface PlanInput {
   /** The trust anchors in the bundle (at least one). */
-  anchors: readonly CertTimes[];
-  issuer: CertTimes;
-  /** Leaf lifetime before the skew allowance; default {@link DEFAULT_LEAF_LIFETIME_MS}. */
-  leafLifetime?: number;
+  anchors: readonly PlanCertificate[];
+  issuer: PlanCertificate;
+  /**
+   * Leaf lifetime before the skew allowance, milliseconds or Go duration text; default
+   * {@link DEFAULT_LEAF_LIFETIME_MS}.
+   */
+  leafLifetime?: DurationInput;
   /** Set when cert-manager renews the issuer; otherwise rotation is manual. */
   issuerRenewal?: IssuerRenewal;
   now: Date;
@@ -93,7 +111,7 @@ export interface HierarchyPlan {
   /** Sorted by time; ties keep a fixed order. Past events are kept (their warnings say why). */
   events: PlanEvent[];
   warnings: PlanWarning[];
-  /** How long proxies wait between refreshes of a leaf issued at `now`, in milliseconds. */
+  /** How long proxies wait between refreshes of a leaf issued at `now`, in whole milliseconds. */
   leafRefreshEvery: number;
   /** The notAfter of a leaf issued at `now`: `now + lifetime + 10 s`, cut to the issuer's notAfter. */
   leafValidUntil: Date;
@@ -106,7 +124,27 @@ interface Span {
   notAfter: number;
 }
 
-function span(cert: CertTimes, field: string, fallbackLabel: string): Span {
+/** The times and label of a {@link PlanCertificate}; a certificate is read from a private parse. */
+function certTimes(input: PlanCertificate, field: string): CertTimes {
+  if (typeof input === 'string' || input instanceof Uint8Array) return timesOf(toCertificate(input));
+  const obj = requireObject(input, field) as { certificate?: unknown; der?: unknown };
+  if (obj.certificate !== undefined) return timesOf(toCertificate(obj.certificate as CertificateInput));
+  if (obj.der !== undefined) return timesOf(toCertificate(obj as Certificate));
+  const times = obj as CertTimes;
+  optionalString(times.subject, `${field}.subject`);
+  return times;
+}
+
+function timesOf(cert: Certificate): CertTimes {
+  return {
+    subject: cert.subject.commonName ?? cert.serialHex,
+    notBefore: cert.notBefore,
+    notAfter: cert.notAfter,
+  };
+}
+
+function span(input: PlanCertificate, field: string, fallbackLabel: string): Span {
+  const cert = certTimes(input, field);
   const notBefore = timeOf(cert.notBefore, `${field}.notBefore`);
   const notAfter = timeOf(cert.notAfter, `${field}.notAfter`);
   if (notAfter <= notBefore) {
@@ -186,7 +224,8 @@ function planRenewal(b: PlanBuilder, issuer: Span, renewal: IssuerRenewal, expir
     const code = e.rule === 'RENEW_BEFORE_NOT_BELOW_DURATION' ? e.rule : 'ISSUER_RENEWAL_SPEC_INVALID';
     b.warn(code, `${e.field}: ${e.message}`);
   }
-  const { renewBefore } = renewal;
+  const renewBefore =
+    renewal.renewBefore === undefined ? undefined : durationOption(renewal.renewBefore, 'renewBefore');
   const flagged = b.warnings.some((w) => w.code === 'RENEW_BEFORE_NOT_BELOW_DURATION');
   if (renewBefore !== undefined && renewBefore >= lifetime && !flagged) {
     b.warn(
@@ -247,11 +286,10 @@ function planManualRotation(b: PlanBuilder, issuer: Span, expired: boolean): voi
  */
 export function planHierarchy(input: PlanInput): HierarchyPlan {
   requireOptions(input, 'planHierarchy');
-  requireArray(input.anchors, '`anchors`', requireObject);
-  requireObject(input.issuer, '`issuer`');
+  requireArray(input.anchors, '`anchors`');
   if (input.issuerRenewal !== undefined) requireObject(input.issuerRenewal, '`issuerRenewal`');
   const now = timeOf(input.now, 'now');
-  const leafLifetime = checkMs(input.leafLifetime ?? DEFAULT_LEAF_LIFETIME_MS, 'leafLifetime');
+  const leafLifetime = durationOption(input.leafLifetime ?? DEFAULT_LEAF_LIFETIME_MS, 'leafLifetime');
   if (leafLifetime <= 0) throw new PkiError('ERR_SCHEDULE_INVALID', 'leafLifetime must be positive');
   if (input.anchors.length === 0)
     throw new PkiError('ERR_SCHEDULE_INVALID', 'at least one trust anchor is needed');
@@ -272,7 +310,7 @@ export function planHierarchy(input: PlanInput): HierarchyPlan {
 
   const fullLeafEnd = now + leafLifetime + DEFAULT_CLOCK_SKEW_MS;
   const leafEnd = Math.min(fullLeafEnd, issuer.notAfter);
-  const leafRefreshEvery = proxyRefreshDelay(new Date(leafEnd), new Date(now));
+  const leafRefreshEvery = proxyRefreshDelay({ notAfter: new Date(leafEnd), now: new Date(now) });
   if (!issuerExpired && now >= issuer.notBefore) {
     b.event(now + leafRefreshEvery, 'leaf-refresh', undefined, `proxies refresh a leaf issued now`);
     b.event(leafEnd, 'leaf-expiry', undefined, `a leaf issued now expires`);

@@ -1,6 +1,7 @@
+import type { DurationInput } from '../duration';
 import { PkiError } from '../errors';
-import { optionalOptions } from '../validate';
-import { checkMs, HOUR_MS, SECOND_MS, timeOf } from './time';
+import { requireOptions } from '../validate';
+import { durationOption, HOUR_MS, SECOND_MS, timeOf } from './time';
 
 /**
  * The proxy's default shortest wait before refreshing its certificate (`LINKERD2_PROXY_IDENTITY_MIN_REFRESH`):
@@ -8,7 +9,7 @@ import { checkMs, HOUR_MS, SECOND_MS, timeOf } from './time';
  *
  * @example
  * ```ts
- * proxyRefreshDelay(expiredAt, now) === PROXY_REFRESH_MIN_MS; // true
+ * proxyRefreshDelay({ notAfter: expiredAt, now }) === PROXY_REFRESH_MIN_MS; // true
  * ```
  */
 export const PROXY_REFRESH_MIN_MS = 10 * SECOND_MS;
@@ -18,17 +19,21 @@ export const PROXY_REFRESH_MIN_MS = 10 * SECOND_MS;
  *
  * @example
  * ```ts
- * proxyRefreshDelay(inTenYears, now) === PROXY_REFRESH_MAX_MS; // true
+ * proxyRefreshDelay({ notAfter: inTenYears, now }) === PROXY_REFRESH_MAX_MS; // true
  * ```
  */
 export const PROXY_REFRESH_MAX_MS = 24 * HOUR_MS;
 
-/** Bounds for {@link proxyRefreshDelay}, in milliseconds. */
+/** Input of {@link proxyRefreshDelay}: the certificate's expiry, the current time and the bounds. */
 export interface ProxyRefreshOptions {
-  /** Shortest wait; default {@link PROXY_REFRESH_MIN_MS}. */
-  min?: number;
-  /** Longest wait; default {@link PROXY_REFRESH_MAX_MS}. */
-  max?: number;
+  /** The current certificate's expiry (the identity service's `valid_until`). */
+  readonly notAfter: Date;
+  /** The current time; never read from the clock. */
+  readonly now: Date;
+  /** Shortest wait, milliseconds or Go duration text; default {@link PROXY_REFRESH_MIN_MS}. */
+  readonly min?: DurationInput;
+  /** Longest wait, milliseconds or Go duration text; default {@link PROXY_REFRESH_MAX_MS}. */
+  readonly max?: DurationInput;
 }
 
 /**
@@ -38,27 +43,26 @@ export interface ProxyRefreshOptions {
  * The proxy adds no jitter and no backoff; after a failed attempt it keeps the previous expiry, so the
  * same rule applies to the old certificate.
  *
- * @param notAfter - the current certificate's expiry (the identity service's `valid_until`).
- * @param now - the current time; never read from the clock.
- * @returns the delay in milliseconds.
- * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` for invalid dates or bounds; `ERR_SCHEDULE_INVALID`
- * when `min > max`.
+ * @returns the delay in whole milliseconds (70% of the remaining time, rounded down).
+ * @throws {@link PkiError} `ERR_INVALID_ARGUMENT` for invalid dates or bounds; `ERR_DURATION_INVALID` for
+ * bounds that are not Go duration text; `ERR_SCHEDULE_INVALID` when `min > max`.
  * @example
  * ```ts
  * const now = new Date('2025-01-01T00:00:00Z');
- * proxyRefreshDelay(new Date('2025-01-02T00:00:00Z'), now); // 60480000 (16h48m)
- * proxyRefreshDelay(new Date('2024-12-31T00:00:00Z'), now); // 10000 (expired: min)
+ * proxyRefreshDelay({ notAfter: new Date('2025-01-02T00:00:00Z'), now }); // 60480000 (16h48m)
+ * proxyRefreshDelay({ notAfter: new Date('2024-12-31T00:00:00Z'), now }); // 10000 (expired: min)
+ * proxyRefreshDelay({ notAfter, now, min: '1m', max: '1h' });
  * ```
  */
-export function proxyRefreshDelay(notAfter: Date, now: Date, opts: ProxyRefreshOptions = {}): number {
-  optionalOptions(opts, 'proxyRefreshDelay');
-  const min = checkMs(opts.min ?? PROXY_REFRESH_MIN_MS, 'min', 0);
-  const max = checkMs(opts.max ?? PROXY_REFRESH_MAX_MS, 'max', 0);
+export function proxyRefreshDelay(options: ProxyRefreshOptions): number {
+  requireOptions(options, 'proxyRefreshDelay');
+  const min = Math.ceil(durationOption(options.min ?? PROXY_REFRESH_MIN_MS, 'min', 0));
+  const max = Math.floor(durationOption(options.max ?? PROXY_REFRESH_MAX_MS, 'max', 0));
   if (min > max)
     throw new PkiError('ERR_SCHEDULE_INVALID', `min (${min} ms) must not exceed max (${max} ms)`);
-  const remaining = timeOf(notAfter, 'notAfter') - timeOf(now, 'now');
+  const remaining = timeOf(options.notAfter, 'notAfter') - timeOf(options.now, 'now');
   if (remaining < 0) return min;
-  const lifetime = (remaining * 7) / 10;
+  const lifetime = Math.floor((remaining * 7) / 10);
   if (lifetime < min) return min;
   if (lifetime > max) return max;
   return lifetime;

@@ -1,3 +1,4 @@
+import { type DurationInput, parseDuration } from '../duration';
 import { PkiError } from '../errors';
 
 /**
@@ -80,4 +81,19 @@ export function checkMs(value: number, field: string, min = Number.NEGATIVE_INFI
  */
 export function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace('.000Z', 'Z');
+}
+
+/**
+ * The milliseconds of a duration option given as a number or Go duration text, checked like
+ * {@link checkMs}: finite and `min` or more.
+ *
+ * @throws {@link PkiError} `ERR_DURATION_INVALID` for text that is not a Go duration;
+ * `ERR_INVALID_ARGUMENT` for anything else out of range.
+ * @example
+ * ```ts
+ * durationOption('25h', 'renewBefore'); // 90000000
+ * ```
+ */
+export function durationOption(value: DurationInput, field: string, min = Number.NEGATIVE_INFINITY): number {
+  return checkMs(typeof value === 'string' ? parseDuration(value) : value, field, min);
 }

@@ -34,7 +34,7 @@ export function parseTrustDomain(s: string): string {
  * @example
  * ```ts
  * isValidTrustDomain('cluster.local'); // true
- * isValidTrustDomain('spiffe://cluster.local/ns/a'); // true
+ * isValidTrustDomain('spiffe://identity.linkerd.cluster.local/ns/shop/sa/web'); // true
  * isValidTrustDomain('cluster.local:8080'); // false
  * ```
  */

@@ -3,8 +3,11 @@ import { sameBytes } from '../der';
 import { isPkiError, PkiError } from '../errors';
 import { decodePemBlock } from '../pem';
 import { parseCertificate } from '../x509/certificate';
+import { type CertificateInput, certificateDer, toCertificate } from '../x509/input';
 import type { Certificate } from '../x509/types';
 import { ByteIndex } from './bytes';
+
+export { type CertificateInput, certificateDer, toCertificate };
 
 /**
  * Trust anchors in any of the forms l5d-pki accepts: a PEM bundle, a list of certificates (parsed, DER
@@ -15,48 +18,14 @@ import { ByteIndex } from './bytes';
  * const bundle: TrustBundleInput = readFileSync('ca-bundle.crt', 'utf8');
  * ```
  */
-export type TrustBundleInput = string | readonly (Certificate | Uint8Array | string)[] | TrustStore;
+export type TrustBundleInput = string | readonly CertificateInput[] | TrustStore;
 
 /**
- * A certificate given as parsed, DER or PEM (one certificate).
- *
- * @example
- * ```ts
- * const inputs: CertificateInput[] = [parseCertificate(pem), der, pem];
- * ```
+ * The brand of a {@link TrustStore}, the same in every copy of l5d-pki in the process (the ESM and the CJS
+ * build of a dual package), so a store made by another copy is recognised. Only the brand is shared: a
+ * store from another copy is rebuilt from its public `anchors` (fresh copies), never from its internals.
  */
-export type CertificateInput = Certificate | Uint8Array | string;
-
-/**
- * A private parse of `input`: DER is copied first and a parsed {@link Certificate} is read as its DER
- * (`input.der`, copied; its other fields are not trusted), so later changes to the caller's buffers or
- * objects cannot reach the result. Throws the parser's `PkiError`s, and `ERR_INVALID_ARGUMENT` for
- * anything else.
- */
-export function toCertificate(input: CertificateInput): Certificate {
-  if (typeof input === 'string') return parseCertificate(input);
-  return parseCertificate(certificateDer(input));
-}
-
-/**
- * The DER of a certificate given as bytes or parsed, without copying; throws `ERR_INVALID_ARGUMENT` for
- * anything else (PEM text included: callers split it first). Read once: a getter is not asked twice.
- */
-export function certificateDer(input: Certificate | Uint8Array): Uint8Array {
-  if (input instanceof Uint8Array) return input;
-  const der = typeof input === 'object' && input !== null ? readDer(input) : undefined;
-  if (der instanceof Uint8Array) return der;
-  throw new PkiError('ERR_INVALID_ARGUMENT', 'a certificate must be given parsed, as DER or as PEM');
-}
-
-/** `input.der`, or undefined when reading it throws (a hostile getter or proxy is misuse, not a crash). */
-function readDer(input: object): unknown {
-  try {
-    return (input as { der?: unknown }).der;
-  } catch {
-    return undefined;
-  }
-}
+const TRUST_STORE_BRAND: unique symbol = Symbol.for('l5d-pki.TrustStore') as never;
 
 /** Each store's private anchors and their indexes (out of every caller's reach). */
 const internals = new WeakMap<TrustStore, StoreIndex>();
@@ -97,6 +66,7 @@ export class TrustStore {
       if (anchor.subjectKeyId) byKeyId.add(anchor.subjectKeyId, anchor);
     }
     internals.set(this, { anchors: own, bySubject, byKeyId });
+    Object.defineProperty(this, TRUST_STORE_BRAND, { value: true });
     Object.freeze(this);
   }
 
@@ -127,15 +97,15 @@ export class TrustStore {
 
   /**
    * Whether `cert` is byte for byte one of the anchors. Throws `ERR_INVALID_ARGUMENT` for anything but a
-   * certificate, parsed or DER.
+   * certificate, parsed, DER or PEM text (and the PEM codes for text that is not one certificate).
    *
    * @example
    * ```ts
    * store.has(parseCertificate(anchorPem)); // true
    * ```
    */
-  has(cert: Certificate | Uint8Array): boolean {
-    const der = certificateDer(cert);
+  has(cert: CertificateInput): boolean {
+    const der = typeof cert === 'string' ? decodePemBlock(cert, ['CERTIFICATE']).der : certificateDer(cert);
     for (const anchor of storeIndex(this).anchors) if (sameBytes(anchor.der, der)) return true;
     return false;
   }
@@ -197,7 +167,47 @@ function distinctDer(ders: readonly Uint8Array[]): Uint8Array[] {
 }
 
 /**
- * Builds a {@link TrustStore} from a PEM bundle or a list of certificates; a store is returned as is.
+ * Whether `value` carries the {@link TrustStore} brand: a store of this copy of l5d-pki or of another one
+ * loaded in the same process.
+ *
+ * @example
+ * ```ts
+ * isTrustStore(createTrustStore(anchorPem)); // true
+ * ```
+ */
+export function isTrustStore(value: unknown): value is TrustStore {
+  if (value instanceof TrustStore) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return (value as Record<symbol, unknown>)[TRUST_STORE_BRAND] === true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A store of this copy made from a store of another copy of l5d-pki: its `anchors` (which that copy hands
+ * out as fresh copies) are read once, copied and parsed again, so nothing of the other store is shared.
+ */
+function adoptStore(foreign: object): TrustStore {
+  let anchors: unknown;
+  try {
+    anchors = (foreign as { anchors?: unknown }).anchors;
+  } catch (e) {
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'the TrustStore of another l5d-pki copy cannot be read', {
+      cause: e,
+    });
+  }
+  if (!Array.isArray(anchors)) {
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'the TrustStore of another l5d-pki copy has no anchors list');
+  }
+  return new TrustStore(anchors.map((a: unknown) => certificateDer(a as Certificate).slice()));
+}
+
+/**
+ * Builds a {@link TrustStore} from a PEM bundle or a list of certificates; a store is returned as is, and
+ * a store made by another copy of l5d-pki in the process (its ESM or CJS build) is rebuilt from its
+ * anchors.
  * Throws `ERR_BUNDLE_EMPTY` without certificates, `ERR_BUNDLE_INVALID` when one does not parse (or a PEM
  * block is not a certificate), `ERR_INPUT_TOO_LARGE` for oversized bundles.
  *
@@ -208,6 +218,7 @@ function distinctDer(ders: readonly Uint8Array[]): Uint8Array[] {
  */
 export function createTrustStore(input: TrustBundleInput): TrustStore {
   if (input instanceof TrustStore) return input;
+  if (isTrustStore(input)) return adoptStore(input);
   if (typeof input === 'string') {
     return new TrustStore(bundleCertificates(() => bundleDer(input), 'bundle'));
   }

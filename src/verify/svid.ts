@@ -1,4 +1,4 @@
-import { PkiError } from '../errors';
+import { PkiError, quoteInput } from '../errors';
 import { isValidSpiffeId, parseSpiffeId } from '../spiffe';
 import { requireTrustDomainName } from '../spiffe/trust-domain';
 import { type Certificate, KeyUsage } from '../x509/types';
@@ -191,7 +191,12 @@ function svidAnchors(
   if (expectedDomain !== undefined && expectedDomain !== domain) {
     throw new PkiError('ERR_INVALID_ARGUMENT', `expectedId is not in trust domain "${domain}"`);
   }
-  return { trustDomain: domain, store: createTrustStore(bundle as TrustBundleInput) };
+  return {
+    trustDomain: domain,
+    store: createTrustStore(bundle as TrustBundleInput),
+    sequence: undefined,
+    refreshHint: undefined,
+  };
 }
 
 /** The trust domain a SPIFFE ID string `expectedId` implies; checks `expectedId`'s type. */
@@ -222,32 +227,37 @@ function presentedList(inputs: VerifySvidOptions['intermediates']): readonly Cer
   return inputs;
 }
 
-/** The leaf's SPIFFE ID: its only URI SAN, which must be a valid SPIFFE ID. */
-function svidId(leaf: Certificate): string | Problem {
+/** The leaf's SPIFFE ID: its only URI SAN, which must be a valid SPIFFE ID (go-spiffe's words). */
+export function svidId(leaf: Certificate): string | Problem {
   const uris = (leaf.subjectAltNames ?? []).flatMap((s) => (s.type === 'uri' ? [s.value] : []));
-  if (uris.length !== 1)
-    return problem('SVID_INVALID', `an X509-SVID has exactly one URI SAN, not ${uris.length}`);
+  if (uris.length === 0) return problem('SVID_INVALID', 'leaf certificate contains no URI SAN');
+  if (uris.length > 1) return problem('SVID_INVALID', 'leaf certificate contains more than one URI SAN');
   const id = uris[0]!;
   return isValidSpiffeId(id)
     ? id
-    : problem('SVID_INVALID', `URI SAN ${JSON.stringify(id)} is not a valid SPIFFE ID`);
+    : problem('SVID_INVALID', `leaf certificate URI SAN ${quoteInput(id)} is not a valid SPIFFE ID`);
 }
 
-function svidLeafProblem(leaf: Certificate): Problem | undefined {
+/** go-spiffe's leaf rules, in its order and words. */
+export function svidLeafProblem(leaf: Certificate): Problem | undefined {
   const ku = leaf.keyUsage ?? 0;
-  if (leaf.basicConstraints?.ca) return problem('SVID_INVALID', 'leaf SVID with basicConstraints cA');
+  if (leaf.basicConstraints?.ca)
+    return problem('SVID_INVALID', 'leaf certificate must not have CA flag set to true');
   if (!(ku & KeyUsage.digitalSignature))
-    return problem('SVID_INVALID', 'leaf SVID without keyUsage digitalSignature');
-  if (ku & KeyUsage.keyCertSign) return problem('SVID_INVALID', 'leaf SVID with keyUsage keyCertSign');
-  if (ku & KeyUsage.cRLSign) return problem('SVID_INVALID', 'leaf SVID with keyUsage cRLSign');
+    return problem('SVID_INVALID', "leaf certificate must have 'digitalSignature' set as key usage");
+  if (ku & KeyUsage.keyCertSign)
+    return problem('SVID_INVALID', "leaf certificate must not have 'keyCertSign' set as key usage");
+  if (ku & KeyUsage.cRLSign)
+    return problem('SVID_INVALID', "leaf certificate must not have 'cRLSign' set as key usage");
   return undefined;
 }
 
-function svidSigningProblem(cert: Certificate): Problem | undefined {
+/** go-spiffe's rules for the certificates above the leaf, in its words. */
+export function svidSigningProblem(cert: Certificate): Problem | undefined {
   if (!cert.basicConstraints?.ca)
-    return problem('SVID_INVALID', 'signing certificate without basicConstraints cA');
+    return problem('SVID_INVALID', 'signing certificate must have CA flag set to true');
   if (!((cert.keyUsage ?? 0) & KeyUsage.keyCertSign)) {
-    return problem('SVID_INVALID', 'signing certificate without keyUsage keyCertSign');
+    return problem('SVID_INVALID', "signing certificate must have 'keyCertSign' set as key usage");
   }
   return undefined;
 }

@@ -124,7 +124,7 @@ export class Verifier {
    *
    * @example
    * ```ts
-   * const result = await verifier.verify({ leaf, intermediates, name: 'spiffe://cluster.local/ns/web/sa/default' });
+   * const result = await verifier.verify({ leaf, intermediates, name: 'spiffe://identity.linkerd.cluster.local/ns/shop/sa/web' });
    * ```
    */
   verify(input: ChainInput): Promise<VerifyResult> {

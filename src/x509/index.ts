@@ -1,4 +1,5 @@
 export { MAX_CERTIFICATE_SIZE, parseCertificate } from './certificate';
+export type { RawCertificate } from './input';
 export type { IssuedCertificate, MintOptions, RandomSource } from './mint';
 export { formatName } from './name';
 export { OID } from './oids';

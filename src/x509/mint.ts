@@ -1,4 +1,5 @@
 import { cryptoBackend } from '../crypto/backend';
+import { type DurationInput, parseDuration } from '../duration';
 import { PkiError } from '../errors';
 import type { PrivateKey } from '../keys';
 import { encodePem } from '../pem';
@@ -112,17 +113,20 @@ export const MAX_CERTIFICATE_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
 const LONGEST_SPAN_MS = MAX_CERTIFICATE_TIME_MS - MIN_CERTIFICATE_TIME_MS;
 
 /**
- * Checks a lifetime: a whole, positive number of milliseconds that an X.509 validity can span. Anything
- * else (zero, negative, fractional, NaN, infinite, not a number, longer than 1950 to 9999) throws
- * `ERR_LIFETIME_INVALID`.
+ * Checks a lifetime, given as milliseconds or Go duration text: a whole, positive number of milliseconds
+ * that an X.509 validity can span. Anything else (zero, negative, fractional, NaN, infinite, not a number,
+ * longer than 1950 to 9999) throws `ERR_LIFETIME_INVALID`; text that is not a Go duration throws
+ * `ERR_DURATION_INVALID`.
  *
  * @example
  * ```ts
  * checkLifetime(24 * 3_600_000, 'leaf lifetime'); // 86400000
+ * checkLifetime('24h', 'leaf lifetime'); // 86400000
  * checkLifetime(-1, 'leaf lifetime'); // throws ERR_LIFETIME_INVALID
  * ```
  */
-export function checkLifetime(lifetime: number, what: string): number {
+export function checkLifetime(input: DurationInput, what: string): number {
+  const lifetime = typeof input === 'string' ? parseDuration(input) : input;
   if (
     typeof lifetime !== 'number' ||
     !Number.isSafeInteger(lifetime) ||
@@ -138,7 +142,7 @@ export function checkLifetime(lifetime: number, what: string): number {
 }
 
 /**
- * Checks a clock-skew allowance and the validity it makes with `now` and `lifetime` (already checked with
+ * Checks a clock-skew allowance (milliseconds or Go duration text) and the validity it makes with `now` and `lifetime` (already checked with
  * {@link checkLifetime}): the skew is a whole number of milliseconds, zero or more (`ERR_INVALID_ARGUMENT`
  * otherwise: a negative skew would put notBefore after now, or after notAfter), and
  * `[now − skew, now + lifetime + skew]` lies within what an X.509 time expresses, 1950 to 9999
@@ -149,7 +153,8 @@ export function checkLifetime(lifetime: number, what: string): number {
  * const skew = checkClockSkew(options.clockSkew ?? DEFAULT_CLOCK_SKEW_MS, 'leaf', now, lifetime);
  * ```
  */
-export function checkClockSkew(skew: number, what: string, now: number, lifetime: number): number {
+export function checkClockSkew(input: DurationInput, what: string, now: number, lifetime: number): number {
+  const skew = typeof input === 'string' ? parseDuration(input) : input;
   if (typeof skew !== 'number' || !Number.isSafeInteger(skew) || skew < 0 || skew > LONGEST_SPAN_MS) {
     throw new PkiError(
       'ERR_INVALID_ARGUMENT',

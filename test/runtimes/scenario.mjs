@@ -182,6 +182,27 @@ export async function scenario(lib, options = {}) {
     // Same subject name, other key: refused as an unknown issuer or a bad signature.
     return v.code === 'UNKNOWN_ISSUER' || v.code === 'BAD_SIGNATURE' ? v.code : false;
   });
+  if (typeof lib.writeSpiffeBundle === 'function') {
+    await step(
+      'SPIFFE bundle: write, read back, verify the SVID against its own trust domain only',
+      async () => {
+        const td = 'identity.linkerd.cluster.local';
+        const document = lib.writeSpiffeBundle({ bundle: bundlePem, sequence: 1 });
+        const parsed = lib.parseSpiffeBundle({ trustDomain: td, document });
+        const bundles = lib.createSpiffeBundleSet({ [td]: document, 'example.org': bundlePem });
+        const [leaf, ...intermediates] = lib.parseBundle(report.issued.chainPem);
+        const own = await lib.verifySvid({ leaf, intermediates, bundles, expectedId: SPIFFE_ID });
+        const other = await lib.verifySvid({
+          leaf,
+          intermediates,
+          bundle: bundlePem,
+          trustDomain: 'example.org',
+        });
+        const ok = parsed.sequence === 1 && own.ok && !other.ok && other.code === 'TRUST_DOMAIN_UNKNOWN';
+        return ok ? `sequence ${parsed.sequence}; other domain: ${other.code}` : false;
+      },
+    );
+  }
   if (options.foreign) {
     await step(`verify a leaf issued by ${options.foreign.by ?? 'another runtime'}`, async () => {
       const v = await verifyAgainst(lib, options.foreign);

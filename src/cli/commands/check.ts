@@ -74,7 +74,11 @@ export const check: Command = async (args, io) => {
   );
   const issuerKeyPem = keyPem(keyPath);
   try {
-    const results = await checkIdentity({ trustAnchorsPem, issuerCertPem, issuerKeyPem, now });
+    const results = await checkIdentity({
+      bundle: trustAnchorsPem,
+      issuer: { certificate: issuerCertPem, key: issuerKeyPem },
+      now,
+    });
     io.out(formatCheckResults(results, { output }));
     return checksPassed(results) ? EXIT.OK : EXIT.INVALID;
   } catch (e) {

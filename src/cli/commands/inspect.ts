@@ -2,6 +2,8 @@ import { parseCsr } from '../../csr';
 import { isPkiError } from '../../errors';
 import { importPrivateKey, importPublicKey } from '../../keys';
 import { decodePem } from '../../pem';
+import { formatDuration } from '../../schedule';
+import { parseSpiffeBundle } from '../../spiffe-bundle';
 import { parseCertificate } from '../../x509';
 import { HELP, maxPositionals, parseFor } from '../args';
 import { type Command, printJson, showHelp } from '../command';
@@ -18,9 +20,13 @@ import {
   summarizeForeignKey,
 } from '../describe';
 import { CliError, EXIT, toCliError, usageError } from '../errors';
-import { readInput } from '../io';
+import { type Input, type Io, readInput } from '../io';
 
-const OPTIONS = { ...HELP, json: { type: 'boolean', default: false } } as const;
+const OPTIONS = {
+  ...HELP,
+  json: { type: 'boolean', default: false },
+  'trust-domain': { type: 'string' },
+} as const;
 
 /** A PEM block l5d-pki does not know, listed by its label. */
 interface OtherSummary {
@@ -198,6 +204,10 @@ export const inspect: Command = async (args, io) => {
   maxPositionals(positionals, 1, 'inspect');
   const input = readInput(path, 'certificate, CSR or key');
   const now = new Date();
+  if (isJsonObject(input)) return inspectSpiffeBundle(input, values['trust-domain'], values.json, now, io);
+  if (values['trust-domain'] !== undefined) {
+    throw usageError('--trust-domain applies to a SPIFFE bundle document only', 'inspect');
+  }
   let items: Item[];
   try {
     if (input.pem === undefined) items = [await derItem(input.bytes, now)];
@@ -239,3 +249,67 @@ export const inspect: Command = async (args, io) => {
   io.out(`${lines.join('\n')}\n`);
   return EXIT.OK;
 };
+
+/** Whether a file is JSON text starting with `{`: a SPIFFE bundle document. */
+function isJsonObject(input: Input): boolean {
+  if (input.pem !== undefined) return false;
+  for (const b of input.bytes) {
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+    return b === 0x7b;
+  }
+  return false;
+}
+
+/** The trust domain a document is read for when none is given: never shown. */
+const UNNAMED_DOMAIN = 'unnamed.invalid';
+
+/** `inspect` of a SPIFFE bundle document: its authorities, JWT key ids, sequence and refresh hint. */
+function inspectSpiffeBundle(
+  input: Input,
+  trustDomain: string | undefined,
+  json: boolean | undefined,
+  now: Date,
+  io: Io,
+): typeof EXIT.OK {
+  let report: {
+    kind: 'spiffe-bundle';
+    trustDomain: string | null;
+    x509Authorities: CertificateSummary[];
+    jwtAuthorities: { kid: string; kty: string; crv: string | null }[];
+    sequence: number | null;
+    refreshHint: string | null;
+  };
+  try {
+    const bundle = parseSpiffeBundle({ trustDomain: trustDomain ?? UNNAMED_DOMAIN, document: input.bytes });
+    report = {
+      kind: 'spiffe-bundle',
+      trustDomain: trustDomain ?? null,
+      x509Authorities: bundle.x509Authorities.map((c) => summarizeCertificate(c, now)),
+      jwtAuthorities: bundle.jwtAuthorities.map((k) => ({ kid: k.kid, kty: k.kty, crv: k.crv ?? null })),
+      sequence: bundle.sequence ?? null,
+      refreshHint: bundle.refreshHint === undefined ? null : formatDuration(bundle.refreshHint),
+    };
+  } catch (e) {
+    throw toCliError(e, input.path);
+  }
+  if (json) {
+    printJson(io, report);
+    return EXIT.OK;
+  }
+  const lines = [
+    'SPIFFE bundle',
+    `  ${'trust domain'.padEnd(15)}${report.trustDomain ?? '(not given: --trust-domain)'}`,
+    `  ${'sequence'.padEnd(15)}${report.sequence ?? 'none'}`,
+    `  ${'refresh hint'.padEnd(15)}${report.refreshHint ?? 'none'}`,
+    `  X.509 authorities: ${report.x509Authorities.length}`,
+    ...report.x509Authorities.flatMap((c, i) => [
+      `    [${i + 1}] ${c.subject}`,
+      `        ${'sha256'.padEnd(11)}${c.sha256}`,
+      `        ${'not after'.padEnd(11)}${c.notAfter} (${c.status})`,
+    ]),
+    `  JWT authorities: ${report.jwtAuthorities.length}`,
+    ...report.jwtAuthorities.map((k) => `    ${k.kid} (${k.kty}${k.crv === null ? '' : ` ${k.crv}`})`),
+  ];
+  io.out(`${lines.join('\n')}\n`);
+  return EXIT.OK;
+}

@@ -89,8 +89,8 @@ export const issue: Command = async (args, io) => {
   let issuer: Issuer;
   try {
     issuer = loadIssuer({
-      certificatePem: certs.map((c) => encodePem('CERTIFICATE', c.der)).join(''),
-      key: key.pkcs8,
+      certificate: certs.map((c) => encodePem('CERTIFICATE', c.der)).join(''),
+      key,
     });
   } catch (e) {
     throw toCliError(e, certPath);
@@ -100,7 +100,7 @@ export const issue: Command = async (args, io) => {
   const bar = progress(io, 'issuing', count);
   const started = performance.now();
   try {
-    await checkLinkerdCsr(csr, identity);
+    await checkLinkerdCsr({ csr, identity });
     for (let i = 1; i <= count; i++) {
       leaf = await issueLeaf({ issuer, csr, identity, lifetime, spiffe });
       bar.update(i);

@@ -11,6 +11,7 @@ import {
 } from '../../k8s';
 import type { PrivateKey } from '../../keys';
 import { encodePem } from '../../pem';
+import { spiffeBundleFromPem, writeSpiffeBundle } from '../../spiffe-bundle';
 import type { Certificate } from '../../x509/types';
 import { durationFlag, HELP, parseFor, required } from '../args';
 import { type Command, showHelp } from '../command';
@@ -94,8 +95,7 @@ const secret: Command = async (args, io) => {
       return emit(
         io,
         trustAnchorSecret({
-          certPem: pemOf(certs.slice(0, 1)),
-          keyPem: key.exportPkcs8Pem(),
+          anchor: { certificate: pemOf(certs.slice(0, 1)), key: key.exportPkcs8Pem() },
           ...meta(values),
         }),
       );
@@ -107,9 +107,8 @@ const secret: Command = async (args, io) => {
     return emit(
       io,
       issuerSecret({
-        certPem: pemOf(certs),
-        keyPem: key.exportPkcs8Pem(),
-        caPem: writeBundle(anchors),
+        issuer: { certificate: pemOf(certs), key: key.exportPkcs8Pem() },
+        bundle: writeBundle(anchors),
         ...meta(values),
       }),
     );
@@ -126,7 +125,7 @@ const configmap: Command = async (args, io) => {
   if (values.help) return showHelp(io, cmd);
   const anchors = readBundle(required(values.anchors, '--anchors', cmd));
   try {
-    return emit(io, trustRootsConfigMap({ bundlePem: writeBundle(anchors), ...meta(values) }));
+    return emit(io, trustRootsConfigMap({ bundle: writeBundle(anchors), ...meta(values) }));
   } catch (e) {
     throw toCliError(e);
   }
@@ -159,13 +158,12 @@ const certManager: Command = async (args, io) => {
   }
   const { certs, key } = readCa(certPath, keyPath, 'trust anchor');
   try {
-    checkSigner(certs[0]!, key, Date.now());
+    checkSigner({ issuer: { certificate: certs[0]!, key } });
     const commonName = `identity.linkerd.${domain}`;
     return emit(
       io,
       issuerRotationManifests({
-        anchorCertPem: pemOf(certs.slice(0, 1)),
-        anchorKeyPem: key.exportPkcs8Pem(),
+        anchor: { certificate: pemOf(certs.slice(0, 1)), key: key.exportPkcs8Pem() },
         commonName,
         ...(values.namespace === undefined ? {} : { namespace: values.namespace }),
         ...(values.duration === undefined ? {} : { duration: values.duration }),
@@ -198,11 +196,48 @@ const helm: Command = async (args, io) => {
     return emit(
       io,
       helmValues({
-        trustAnchorsPem: writeBundle(anchors),
-        issuerCertPem: pemOf(certs),
-        issuerKeyPem: key.exportPkcs8Pem(),
+        bundle: writeBundle(anchors),
+        issuer: { certificate: pemOf(certs), key: key.exportPkcs8Pem() },
       }),
     );
+  } catch (e) {
+    throw toCliError(e);
+  }
+};
+
+const SPIFFE_BUNDLE_OPTIONS = {
+  ...HELP,
+  anchors: { type: 'string' },
+  'trust-domain': { type: 'string' },
+  sequence: { type: 'string' },
+  'refresh-hint': { type: 'string' },
+} as const;
+
+/** `manifests spiffe-bundle`: the anchors as a SPIFFE bundle document (JSON) on stdout. */
+const spiffeBundle: Command = async (args, io) => {
+  const cmd = 'manifests spiffe-bundle';
+  const { values } = parseFor(cmd, { args, options: SPIFFE_BUNDLE_OPTIONS });
+  if (values.help) return showHelp(io, cmd);
+  const anchors = readBundle(required(values.anchors, '--anchors', cmd));
+  const trustDomain = required(values['trust-domain'], '--trust-domain', cmd);
+  const sequence = values.sequence;
+  if (sequence !== undefined && !(/^\d{1,16}$/.test(sequence) && Number.isSafeInteger(Number(sequence)))) {
+    throw usageError(`--sequence ${quoteInput(sequence)} must be a whole number from 0 to 2^53 - 1`, cmd);
+  }
+  const hint = values['refresh-hint'];
+  const hintMs = hint === undefined ? undefined : durationFlag(hint, '--refresh-hint');
+  if (hintMs !== undefined && hintMs % 1000 !== 0) {
+    throw usageError('--refresh-hint must be whole seconds, like 5m or 300s', cmd);
+  }
+  try {
+    const bundle = spiffeBundleFromPem({
+      trustDomain,
+      bundle: anchors,
+      ...(sequence === undefined ? {} : { sequence: Number(sequence) }),
+      ...(hintMs === undefined ? {} : { refreshHint: hintMs }),
+    });
+    io.out(writeSpiffeBundle({ bundle }));
+    return EXIT.OK;
   } catch (e) {
     throw toCliError(e);
   }
@@ -213,9 +248,13 @@ const KINDS: Readonly<Record<string, Command>> = {
   configmap,
   'cert-manager': certManager,
   helm,
+  'spiffe-bundle': spiffeBundle,
 };
 
-/** `l5d-pki manifests <secret|configmap|cert-manager|helm>`: Kubernetes YAML on stdout. */
+/**
+ * `l5d-pki manifests <secret|configmap|cert-manager|helm|spiffe-bundle>`: Kubernetes YAML (or, for
+ * `spiffe-bundle`, a SPIFFE bundle document) on stdout.
+ */
 export const manifests: Command = async (args, io) => {
   const [kind, ...rest] = args;
   if (kind === undefined || kind === '--help' || kind === '-h' || kind === 'help')
@@ -223,7 +262,7 @@ export const manifests: Command = async (args, io) => {
   const command = KINDS[kind];
   if (command === undefined || !Object.hasOwn(KINDS, kind)) {
     throw usageError(
-      `unknown manifest kind ${quoteInput(kind)}; expected secret, configmap, cert-manager or helm`,
+      `unknown manifest kind ${quoteInput(kind)}; expected secret, configmap, cert-manager, helm or spiffe-bundle`,
       'manifests',
     );
   }

@@ -5,6 +5,7 @@ import { createIssuer, type Issuer } from '../../issuer';
 import type { PrivateKey } from '../../keys';
 import { encodePem } from '../../pem';
 import { formatRotationPlan, planAnchorRotation, rotateIssuer } from '../../rotate';
+import { timelineSvg } from '../../timeline';
 import type { Certificate } from '../../x509/types';
 import { durationFlag, HELP, parseFor, required, rfc3339, shellQuote, timeOrNow } from '../args';
 import { type Command, printJson, showHelp } from '../command';
@@ -130,6 +131,7 @@ const ANCHOR_OPTIONS = {
   'leaf-lifetime': { type: 'string', default: '24h' },
   margin: { type: 'string', default: '1h' },
   now: { type: 'string' },
+  svg: { type: 'string' },
   force: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
@@ -163,7 +165,7 @@ const anchor: Command = async (args, io) => {
   let plan: ReturnType<typeof planAnchorRotation>;
   try {
     plan = planAnchorRotation({
-      currentBundlePem: writeBundle(current),
+      currentBundle: writeBundle(current),
       newAnchor,
       newIssuer,
       leafLifetime,
@@ -173,12 +175,21 @@ const anchor: Command = async (args, io) => {
   } catch (e) {
     throw toCliError(e);
   }
+  let svg: string | undefined;
+  try {
+    // The plan's steps over the anchors' and the new issuer's validity, with the old issuer's last leaf.
+    if (values.svg !== undefined)
+      svg = timelineSvg({ rotation: plan, issuers: [newIssuer.certificate], leafLifetime, now });
+  } catch (e) {
+    throw toCliError(e);
+  }
   const path = (name: string) => join(dir, name);
   writeOutputs(
     [
+      ...(svg === undefined ? [] : [{ path: values.svg!, data: svg }]),
       {
         path: path('ca-bundle.crt'),
-        data: plan.steps[0].bundlePem ?? writeBundle([...current, newAnchor.certificate]),
+        data: plan.steps[0].bundle ?? writeBundle([...current, newAnchor.certificate]),
       },
       { path: path('ca.crt'), data: writeBundle([newAnchor.certificate]) },
       { path: path('ca.key'), data: newAnchor.key.exportPkcs8Pem(), secret: true },
@@ -199,6 +210,7 @@ const anchor: Command = async (args, io) => {
         anchorKey: path('ca.key'),
         issuerCert: path('issuer.crt'),
         issuerKey: path('issuer.key'),
+        ...(svg === undefined ? {} : { svg: values.svg }),
       },
       oldAnchors: plan.oldAnchors.map(summary),
       newAnchor: summary(newAnchor.certificate),
@@ -216,6 +228,7 @@ const anchor: Command = async (args, io) => {
   io.out(
     [
       `wrote ${['ca-bundle.crt', 'ca.crt', 'ca.key', 'issuer.crt', 'issuer.key'].map(path).join(', ')} (keys mode 0600)`,
+      ...(svg === undefined ? [] : [`wrote ${values.svg} (the plan's timeline, SVG)`]),
       '',
       formatRotationPlan(plan),
       '',

@@ -3,16 +3,17 @@ import {
   certManagerRenewalTime,
   formatDuration,
   formatPlan,
-  type IssuerRenewal,
   planHierarchy,
   proxyRefreshDelay,
 } from '../../schedule';
+import { timelineSvg } from '../../timeline';
 import type { Certificate } from '../../x509/types';
 import { durationFlag, HELP, parseFor, rfc3339, timeOrNow } from '../args';
 import { type Command, printJson, showHelp } from '../command';
 import { relative } from '../describe';
 import { CliError, EXIT, toCliError, usageError } from '../errors';
 import { readBundle, readCertificates } from '../inputs';
+import { writeOutputs } from '../io';
 
 const OPTIONS = {
   ...HELP,
@@ -23,6 +24,7 @@ const OPTIONS = {
   'renew-before-percentage': { type: 'string' },
   'leaf-lifetime': { type: 'string' },
   now: { type: 'string' },
+  svg: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
 
@@ -34,7 +36,7 @@ function times(cert: Certificate): CertTimes {
 function renewalFlags(values: {
   'renew-before'?: string | undefined;
   'renew-before-percentage'?: string | undefined;
-}): IssuerRenewal | undefined {
+}): { renewBefore?: number; renewBeforePercentage?: number } | undefined {
   const before = values['renew-before'];
   const pct = values['renew-before-percentage'];
   if (before === undefined && pct === undefined) return undefined;
@@ -75,7 +77,7 @@ export const schedule: Command = async (args, io) => {
     let delay: number;
     let renewAt: Date;
     try {
-      delay = proxyRefreshDelay(cert.notAfter, now);
+      delay = proxyRefreshDelay({ notAfter: cert.notAfter, now });
       renewAt = certManagerRenewalTime({ notBefore: cert.notBefore, notAfter: cert.notAfter, ...renewal });
     } catch (e) {
       throw toCliError(e);
@@ -130,6 +132,34 @@ export const schedule: Command = async (args, io) => {
     };
     if (lines.length > 0) lines.push('');
     lines.push(formatPlan(plan));
+  }
+  if (values.svg !== undefined) {
+    // The timeline: --cert drawn in its role (anchor, issuer or leaf), with the plan's anchors and issuer.
+    const certs = [
+      ...(values.cert === undefined ? [] : readCertificates(values.cert, 'certificate').slice(0, 1)),
+      ...(planWanted ? readCertificates(values['issuer-cert']!, 'issuer certificate').slice(0, 1) : []),
+    ];
+    const role = (c: Certificate) => (!c.basicConstraints?.ca ? 'leaf' : c.selfIssued ? 'anchor' : 'issuer');
+    const anchors = [
+      ...(planWanted ? readBundle(values.anchors!) : []),
+      ...certs.filter((c) => role(c) === 'anchor'),
+    ];
+    let svg: string;
+    try {
+      svg = timelineSvg({
+        ...(anchors.length === 0 ? {} : { bundle: anchors }),
+        issuers: certs.filter((c) => role(c) === 'issuer'),
+        leaves: certs.filter((c) => role(c) === 'leaf'),
+        now,
+        ...(leafLifetime === undefined ? {} : { leafLifetime }),
+        ...(renewal !== undefined || !planWanted ? { issuerRenewal: renewal ?? {} } : {}),
+      });
+    } catch (e) {
+      throw toCliError(e);
+    }
+    writeOutputs([{ path: values.svg, data: svg }], true);
+    json.svgFile = values.svg;
+    lines.push('', `wrote ${values.svg} (the timeline, SVG)`);
   }
   if (values.json) printJson(io, json);
   else io.out(`${lines.join('\n')}\n`);
