@@ -1,15 +1,24 @@
 import { hashBytes, sameBytes } from '../der';
 import { PkiError } from '../errors';
+import { parseSpiffeId } from '../spiffe';
 import { parseCertificate } from '../x509/certificate';
 import type { Certificate } from '../x509/types';
 import type { VerifyBudget } from './budget';
 import type { SignatureCheck } from './build';
-import { type ChainInput, checkSignatureWithBackend, verifyWith } from './chain';
+import { type ChainInput, checkSignatureWithBackend, identityOf, parseInput, verifyWith } from './chain';
 import { Lru } from './lru';
 import { parseReferenceName, type ReferenceName } from './names';
-import { type VerifiedChain, type VerifyFailure, type VerifyResult, verifiedPath } from './result';
+import {
+  failure,
+  problem,
+  type VerifiedChain,
+  type VerifyFailure,
+  type VerifyResult,
+  verifiedPath,
+} from './result';
 import { type Limits, type Profile, resolveLimits } from './settings';
 import { certificateDer, createTrustStore, type TrustBundleInput, type TrustStore } from './store';
+import { createTrustBundleSet, type TrustBundleSet, type TrustBundleSetInput } from './trust-domains';
 
 /**
  * Options of {@link Verifier}.
@@ -20,8 +29,15 @@ import { certificateDer, createTrustStore, type TrustBundleInput, type TrustStor
  * ```
  */
 export interface VerifierOptions {
-  /** The trust anchors, parsed once. */
-  readonly bundle: TrustBundleInput;
+  /** The trust anchors, parsed once. Give this or {@link VerifierOptions.bundles}. */
+  readonly bundle?: TrustBundleInput;
+  /**
+   * SPIFFE bundles keyed by trust domain, instead of `bundle`: each leaf is verified only against the
+   * anchors of the trust domain of its SPIFFE ID (its one `spiffe://` URI SAN), with a cache per trust
+   * domain; a leaf without a SPIFFE ID, or of a trust domain the set does not hold, fails with
+   * `TRUST_DOMAIN_UNKNOWN`. For go-spiffe's X509-SVID rules on top, use {@link verifySvid}.
+   */
+  readonly bundles?: TrustBundleSetInput;
   /** Most intermediates remembered (least recently used ones go first). Default 10,000. */
   readonly maxCacheEntries?: number;
   /** As {@link VerifyChainOptions.maxDepth}. */
@@ -84,8 +100,12 @@ const KEY_TAIL = 32;
  * ```
  */
 export class Verifier {
-  /** The trust anchors. */
-  readonly store: TrustStore;
+  /** The trust anchors; `undefined` for a verifier of {@link VerifierOptions.bundles}. */
+  readonly store: TrustStore | undefined;
+  /** The bundles by trust domain, for a verifier made with {@link VerifierOptions.bundles}. */
+  readonly bundles: TrustBundleSet | undefined;
+  /** One verifier per trust domain, for a verifier of `bundles`. */
+  readonly #domains: ReadonlyMap<string, Verifier> | undefined;
   readonly #limits: Limits;
   readonly #entries: Lru<number, CacheEntry>;
   readonly #parsed: Lru<number, Certificate>;
@@ -101,7 +121,22 @@ export class Verifier {
     if (!Number.isSafeInteger(max) || max < 0) {
       throw new PkiError('ERR_INVALID_ARGUMENT', 'maxCacheEntries must be a non-negative integer');
     }
-    this.store = createTrustStore(options.bundle);
+    const { bundle, bundles } = options;
+    if ((bundle === undefined) === (bundles === undefined))
+      throw new PkiError('ERR_INVALID_ARGUMENT', 'Verifier takes either bundle or bundles');
+    if (bundles === undefined) {
+      this.store = createTrustStore(bundle as TrustBundleInput);
+      this.bundles = undefined;
+      this.#domains = undefined;
+    } else {
+      this.store = undefined;
+      this.bundles = createTrustBundleSet(bundles);
+      const domains = new Map<string, Verifier>();
+      for (const entry of this.bundles) {
+        domains.set(entry.trustDomain, new Verifier({ ...options, bundle: entry.store, bundles: undefined }));
+      }
+      this.#domains = domains;
+    }
     this.#limits = resolveLimits(options);
     this.#entries = new Lru(max);
     this.#parsed = new Lru(Math.min(max, MAX_PARSED));
@@ -116,7 +151,9 @@ export class Verifier {
    * ```
    */
   get cacheSize(): number {
-    return this.#entries.size;
+    let size = this.#entries.size;
+    for (const domain of this.#domains?.values() ?? []) size += domain.cacheSize;
+    return size;
   }
 
   /**
@@ -128,10 +165,11 @@ export class Verifier {
    * ```
    */
   verify(input: ChainInput): Promise<VerifyResult> {
+    if (this.#domains !== undefined) return this.#verifyInTrustDomain(this.#domains, input);
     // Not an async function: a verification that needed no waiting settles without another turn.
     try {
       const result = verifyWith(
-        this.store,
+        this.store as TrustStore,
         input,
         this.#limits,
         this.#resolve,
@@ -139,6 +177,33 @@ export class Verifier {
         this.#parseName,
       );
       return result instanceof Promise ? result.then(this.#settle) : Promise.resolve(this.#settle(result));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Verifies `input` with the verifier of its leaf's trust domain, or fails with `TRUST_DOMAIN_UNKNOWN`.
+   * Every option is read once, here, and handed on as plain data.
+   */
+  #verifyInTrustDomain(domains: ReadonlyMap<string, Verifier>, input: ChainInput): Promise<VerifyResult> {
+    try {
+      if (typeof input !== 'object' || input === null)
+        throw new PkiError('ERR_INVALID_ARGUMENT', 'verify takes an options object');
+      const { leaf: given, intermediates, at, usage, name } = input;
+      const leaf = parseInput(given, 0, 'leaf');
+      if ('ok' in leaf) return Promise.resolve(leaf);
+      const id = identityOf(leaf).spiffeId;
+      const trustDomain = id === undefined ? undefined : parseSpiffeId(id).trustDomain;
+      const verifier = trustDomain === undefined ? undefined : domains.get(trustDomain);
+      if (verifier === undefined) {
+        const reason =
+          trustDomain === undefined
+            ? 'the leaf carries no SPIFFE ID, so no trust domain'
+            : `no X.509 bundle for trust domain "${trustDomain}"`;
+        return Promise.resolve(failure(problem('TRUST_DOMAIN_UNKNOWN', reason), 0));
+      }
+      return verifier.verify({ leaf, intermediates, at, usage, name } as ChainInput);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -161,6 +226,7 @@ export class Verifier {
   clearCache(): void {
     this.#entries.clear();
     this.#parsed.clear();
+    for (const domain of this.#domains?.values() ?? []) domain.clearCache();
   }
 
   /** {@link parseReferenceName}, memoized (failures are not: they throw every time). */
