@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'ERR_KEY_INVALID',
   'ERR_KEY_UNSUPPORTED',
   'ERR_KEY_MISMATCH',
+  'ERR_KEY_PASSWORD',
   // Certificates and CSRs
   'ERR_CERT_INVALID',
   'ERR_CSR_INVALID',

@@ -10,6 +10,7 @@ export * from './check';
 export * from './crypto';
 export * from './csr';
 export { ERROR_CODES, isPkiError, PkiError, type PkiErrorCode } from './errors';
+export * from './identity';
 export * from './issuer';
 export * from './k8s';
 export * from './keys';

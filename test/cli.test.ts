@@ -200,7 +200,7 @@ describe.concurrent('init', () => {
     const r = await run('init --out fresh --trust-domain example.org --issuer-lifetime 48h');
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain(
-      'linkerd install --identity-trust-anchors-file fresh/ca.crt --identity-issuer-certificate-file fresh/issuer.crt --identity-issuer-key-file fresh/issuer.key',
+      'linkerd install --identity-trust-domain example.org --identity-trust-anchors-file fresh/ca.crt --identity-issuer-certificate-file fresh/issuer.crt --identity-issuer-key-file fresh/issuer.key',
     );
     const rfc3339 = '\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ';
     expect(r.stdout).toMatch(new RegExp(`CN=root\\.linkerd\\.example\\.org {2}valid until ${rfc3339}`));
@@ -590,11 +590,13 @@ describe.concurrent('manifests', () => {
       'manifests secret --issuer-cert pki/issuer.crt --issuer-key pki/issuer.key --anchors pki/ca.crt',
     );
     expect(secret.status, secret.stderr).toBe(0);
+    // Linkerd's default scheme, linkerd.io/tls: an Opaque Secret with crt.pem and key.pem.
     expect(docs(secret.stdout)[0]).toMatchObject({
       kind: 'Secret',
-      type: 'kubernetes.io/tls',
       metadata: { name: 'linkerd-identity-issuer', namespace: 'linkerd' },
+      data: { 'crt.pem': expect.any(String), 'key.pem': expect.any(String) },
     });
+    expect(docs(secret.stdout)[0]).not.toHaveProperty('type');
     const cm = await run('manifests configmap --anchors pki/ca.crt --namespace mesh');
     expect(docs(cm.stdout)[0]).toMatchObject({ kind: 'ConfigMap', metadata: { namespace: 'mesh' } });
     const helm = await run(

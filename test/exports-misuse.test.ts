@@ -105,6 +105,105 @@ const TABLE: Record<string, Spec> = {
     ],
     options: 0,
   },
+  EXPIRY_WARNING_WINDOW_MS: { skip: 'constant number' },
+  MAX_PBKDF2_ITERATIONS: { skip: 'constant number' },
+  MAX_SCRYPT_MEMORY: { skip: 'constant number' },
+  addToBundle: {
+    args: (fx) => [{ bundle: fx.bundlePem, add: [fx.issuer.certificate], now: NOW }],
+    options: 0,
+  },
+  removeFromBundle: {
+    args: (fx) => [
+      {
+        bundle: [fx.anchor.certificate, fx.issuer.certificate],
+        fingerprints: [lib.certificateFingerprint(fx.issuer.certificate)],
+        now: NOW,
+      },
+    ],
+    options: 0,
+  },
+  pruneBundle: { args: (fx) => [{ bundle: fx.bundlePem, now: NOW }], options: 0 },
+  diffBundles: { args: (fx) => [{ a: fx.bundlePem, b: [fx.anchor.der], now: NOW }], options: 0 },
+  certificateFingerprint: { args: (fx) => [fx.anchor.certificate] },
+  normalizeFingerprint: { args: (fx) => [lib.certificateFingerprint(fx.anchor.der)] },
+  renewCertificate: {
+    args: (fx) => [{ certificate: fx.issuer.certificate, signer: fx.anchor, now: NOW, lifetime: '24h' }],
+    options: 0,
+    optionalKeys: ['key', 'clockSkew', 'serial', 'random'],
+  },
+  needsRenewal: {
+    args: (fx) => [{ certificate: fx.anchor.certificate, now: NOW, threshold: '30d' }],
+    options: 0,
+  },
+  parseRenewalThreshold: { args: () => ['30d'] },
+  defaultRenewalThreshold: { args: () => [365 * 86_400_000] },
+  decryptPrivateKey: { args: (fx) => [fx.keyPem, { password: 'x' }], options: 1, optionalKeys: ['subtle'] },
+  encryptPrivateKey: {
+    args: (fx) => [fx.key, { password: 'x', iterations: 1000, kdf: 'pbkdf2', cipher: 'aes-128-cbc' }],
+    options: 1,
+    optionalKeys: ['scrypt', 'random', 'subtle'],
+  },
+  isEncryptedPrivateKey: { args: (fx) => [fx.keyPem] },
+  trustManagerBundle: {
+    args: () => [{ name: 'x', secretName: 'y', secretKey: 'tls.crt', previousSecretName: 'z' }],
+    options: 0,
+    optionalKeys: ['inLine'],
+  },
+  ISSUER_SECRET_SCHEMES: { skip: 'constant: a list of scheme names' },
+  issuerSecretScheme: { args: () => [{ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls' }] },
+  lintManifests: {
+    args: () => [{ input: [{ name: 'a.yaml', text: 'kind: ConfigMap\n' }], now: NOW }],
+    options: 0,
+  },
+  formatLintFinding: {
+    args: () => [{ severity: 'error', code: 'X', object: 'Secret/x', field: 'data', message: 'm' }],
+  },
+  pemTextProblems: { args: (fx) => [fx.bundlePem] },
+  // identity service (transport-free)
+  CERTIFY_METHOD: { skip: 'constant string' },
+  GRPC_STATUS: { skip: 'constant: a table of status codes' },
+  LINKERD_TOKEN_AUDIENCE: { skip: 'constant string' },
+  MAX_IDENTITY_MESSAGE_SIZE: { skip: 'constant number' },
+  staticTokenAuthenticator: { args: () => [{ t: 'system:serviceaccount:shop:web' }] },
+  certify: {
+    args: (fx) => [
+      {
+        request: { identity: IDENTITY, token: new TextEncoder().encode('t'), csr: fx.csrDer },
+        authenticator: lib.staticTokenAuthenticator({ t: 'system:serviceaccount:shop:web' }),
+        issuer: fx.issuer,
+        bundle: fx.bundlePem,
+        now: NOW,
+      },
+    ],
+    options: 0,
+    optionalKeys: ['settings'],
+  },
+  encodeCertifyRequest: {
+    args: (fx) => [{ identity: IDENTITY, token: new TextEncoder().encode('t'), csr: fx.csrDer }],
+  },
+  decodeCertifyRequest: {
+    args: (fx) => [
+      lib.encodeCertifyRequest({ identity: IDENTITY, token: new TextEncoder().encode('t'), csr: fx.csrDer }),
+    ],
+  },
+  encodeCertifyResponse: {
+    args: (fx) => [
+      {
+        leafCertificate: fx.leaf.der,
+        intermediateCertificates: [fx.issuer.certificate.der],
+        validUntil: NOW,
+      },
+    ],
+  },
+  decodeCertifyResponse: {
+    args: (fx) => [
+      lib.encodeCertifyResponse({
+        leafCertificate: fx.leaf.der,
+        intermediateCertificates: [fx.issuer.certificate.der],
+        validUntil: NOW,
+      }),
+    ],
+  },
   parseBundle: { args: (fx) => [fx.bundlePem] },
   writeBundle: { args: (fx) => [[fx.anchor.certificate]] },
 

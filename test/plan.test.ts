@@ -41,7 +41,7 @@ describe('planHierarchy: healthy hierarchies', () => {
     expect(plan.events.map((e) => [e.at.toISOString(), e.kind])).toEqual([
       ['2025-06-01T16:48:07.000Z', 'leaf-refresh'],
       ['2025-06-02T00:00:10.000Z', 'leaf-expiry'],
-      ['2025-12-03T00:00:00.000Z', 'issuer-rotation-due'],
+      ['2025-11-03T00:00:00.000Z', 'issuer-rotation-due'],
       ['2026-01-02T00:00:00.000Z', 'issuer-expiry'],
       ['2034-12-31T00:00:00.000Z', 'anchor-expiry'],
     ]);
@@ -65,7 +65,8 @@ describe('planHierarchy: each warning', () => {
     [
       'ISSUER_EXPIRES_SOON',
       { ...manual, issuer: cert('issuer', -300 * DAY, 45 * DAY) },
-      ['ISSUER_EXPIRES_SOON'],
+      // Inside the 60-day window linkerd check warns in, the rotation is overdue too.
+      ['ISSUER_EXPIRES_SOON', 'ISSUER_ROTATION_OVERDUE'],
     ],
     [
       'ISSUER_ROTATION_OVERDUE',
@@ -182,7 +183,7 @@ describe('formatPlan', () => {
       'events:',
       '  2025-06-01T16:48:07Z  leaf-refresh         proxies refresh a leaf issued now',
       '  2025-06-02T00:00:10Z  leaf-expiry          a leaf issued now expires',
-      '  2025-12-03T00:00:00Z  issuer-rotation-due  rotate identity.linkerd.cluster.local (30 days before it expires)',
+      '  2025-11-03T00:00:00Z  issuer-rotation-due  rotate identity.linkerd.cluster.local (60 days before it expires, before linkerd check warns)',
       '  2026-01-02T00:00:00Z  issuer-expiry        identity.linkerd.cluster.local expires; no leaves can be issued after this',
       '  2034-12-31T00:00:00Z  anchor-expiry        root.linkerd.cluster.local expires; leaves chaining to it stop verifying',
       'warnings: none',

@@ -21,6 +21,7 @@ import {
   timelineSvg,
   writeBundle,
 } from '../src/index';
+import { EXPIRY_WARNING_WINDOW_MS } from '../src/schedule/window';
 import type { Certificate } from '../src/x509/types';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -160,7 +161,7 @@ describe('timelineSvg', () => {
     const x = axisX(svg);
     const refresh = new Date(NOW.getTime() + proxyRefreshDelay({ notAfter: leaf.notAfter, now: NOW }));
     expect(markerXs(svg, 'triangle')[0]).toBeCloseTo(x(refresh), 0);
-    const rotateBy = new Date(issuer.certificate.notAfter.getTime() - 30 * 86_400_000);
+    const rotateBy = new Date(issuer.certificate.notAfter.getTime() - EXPIRY_WARNING_WINDOW_MS);
     expect(markerXs(svg, 'square')).toHaveLength(1);
     expect(markerXs(svg, 'square')[0]).toBeCloseTo(x(rotateBy), 0);
     expect(markerXs(svg, 'diamond')).toHaveLength(0);

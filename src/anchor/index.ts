@@ -6,4 +6,24 @@ export {
   DEFAULT_CLOCK_SKEW_MS,
   type TrustAnchorOptions,
 } from './anchor';
-export { MAX_BUNDLE_CERTIFICATES, parseBundle, writeBundle } from './bundle';
+export {
+  type AddToBundleOptions,
+  addToBundle,
+  type BundleDiff,
+  type BundleEdit,
+  type BundleEntry,
+  type BundleText,
+  certificateFingerprint,
+  type DiffBundlesOptions,
+  diffBundles,
+  MAX_BUNDLE_CERTIFICATES,
+  normalizeFingerprint,
+  type PruneBundleOptions,
+  parseBundle,
+  pruneBundle,
+  type RemoveFromBundleOptions,
+  type RenewedPair,
+  removeFromBundle,
+  writeBundle,
+} from './bundle';
+export { type RenewOptions, renewCertificate } from './renew';

@@ -1,8 +1,9 @@
 import { PkiError } from '../errors';
-import { DEFAULT_ISSUER_COMMON_NAME, type IssuerInput } from '../issuer/issuer';
+import type { IssuerInput } from '../issuer/issuer';
 import type { KeyInput } from '../keys';
 import { decodePem } from '../pem';
-import { DAY_MS, rfc3339, timeOf } from '../schedule/time';
+import { rfc3339, timeOf } from '../schedule/time';
+import { EXPIRY_WARNING_WINDOW_MS } from '../schedule/window';
 import { optionalArray, optionalBoolean, optionalString, requireObject, requireOptions } from '../validate';
 import { createTrustStore, type TrustBundleInput, verifyChain } from '../verify';
 import { parseCertificate } from '../x509/certificate';
@@ -13,7 +14,6 @@ import { issuerKeyProblem } from './key-match';
 import { type CheckResult, type CheckSpec, errorText, outcome, skipped } from './result';
 
 /** `linkerd check` warns about certificates that expire within this. */
-const EXPIRY_WARNING_MS = 60 * DAY_MS;
 
 /**
  * Inputs of {@link checkIdentity}: what the `linkerd-identity-issuer` Secret and the trust bundle hold.
@@ -39,10 +39,11 @@ export interface IdentityCheckInput {
   /** When the checks run. Default: the current time. */
   readonly now?: Date;
   /**
-   * The name the issuer certificate must be valid for in "issuer cert is issued by the trust anchor":
-   * `identity.<control-plane namespace>.<trust domain>`, default `identity.linkerd.cluster.local`, as
-   * Linkerd's issuers carry it and as `linkerd check` long required (a DNS SAN, or the CN of a certificate
-   * without SANs). `null` checks no name, as the newest Linkerd releases do.
+   * A name the issuer certificate must also be valid for in "issuer cert is issued by the trust anchor",
+   * such as `identity.linkerd.cluster.local` (a DNS SAN, or the CN of a certificate without SANs), as
+   * `linkerd check` required before 2020. Default: no name (`undefined` or `null`), as Linkerd checks
+   * since linkerd2 #5237 ("Don't check for SAN in root and intermediate certs"): issuers made without a
+   * SAN, as current `linkerd install` makes them, pass.
    */
   readonly issuerName?: string | null;
   /**
@@ -115,7 +116,7 @@ function validityPeriodProblem(cert: Certificate, now: number): string | undefin
 /** Linkerd's `CheckExpiringSoon`: a warning when fewer than 60 days are left. */
 function expiringSoonProblem(cert: Certificate, now: number): string | undefined {
   const notAfter = cert.notAfter.getTime();
-  return now + EXPIRY_WARNING_MS > notAfter ? `will expire on ${rfc3339(notAfter)}` : undefined;
+  return now + EXPIRY_WARNING_WINDOW_MS > notAfter ? `will expire on ${rfc3339(notAfter)}` : undefined;
 }
 
 function prefixed(prefix: string, problem: string | undefined): string | undefined {
@@ -130,7 +131,8 @@ const LATER_CHECKS: readonly IdentityCheck[] = [
     hintAnchor: 'l5d-identity-trustAnchors-use-supported-crypto',
     hint:
       'Trust anchors must use an ECDSA P-256 key (signed with ECDSA-SHA256 or SHA256-RSA) or an RSA 2048 or ' +
-      '4096-bit key (signed with SHA256-RSA). Replace the listed anchors, e.g. with createTrustAnchor.',
+      '4096-bit key (signed with SHA256-RSA). Replace the listed anchors: `l5d-pki rotate anchor` makes a ' +
+      'P-256 anchor and plans the rotation.',
     run: (m) => anchorsReport(m.anchors, 'Invalid trustAnchors', anchorAlgorithmProblem),
   },
   {
@@ -150,7 +152,7 @@ const LATER_CHECKS: readonly IdentityCheck[] = [
     hintAnchor: 'l5d-identity-trustAnchors-not-expiring-soon',
     hint:
       'Rotate the trust anchor before it expires: add the new anchor to the bundle, re-sign the issuer under ' +
-      'it, then drop the old anchor (planAnchorRotation lays out the steps).',
+      'it, then drop the old anchor (`l5d-pki rotate anchor --bundle ca.crt` lays out the steps).',
     run: (m, c) => anchorsReport(m.anchors, 'Anchors expiring soon', (a) => expiringSoonProblem(a, c.now)),
   },
   {
@@ -158,7 +160,9 @@ const LATER_CHECKS: readonly IdentityCheck[] = [
     name: 'issuer cert is using supported crypto algorithm',
     severity: 'fatal',
     hintAnchor: 'l5d-identity-issuer-cert-uses-supported-crypto',
-    hint: 'The issuer must have an ECDSA P-256 key. Make a new issuer under the trust anchor (createIssuer).',
+    hint:
+      'The issuer must have an ECDSA P-256 key. Make a new issuer under the trust anchor ' +
+      '(`l5d-pki rotate issuer --anchor-cert ca.crt --anchor-key ca.key`).',
     run: (m) => prefixed('issuer certificate', issuerAlgorithmProblem(m.issuer)),
   },
   {
@@ -168,7 +172,7 @@ const LATER_CHECKS: readonly IdentityCheck[] = [
     hintAnchor: 'l5d-identity-issuer-cert-is-time-valid',
     hint:
       'Issue a new issuer certificate under a valid trust anchor and update the issuer Secret ' +
-      '(rotateIssuer); the identity service reloads it without a restart.',
+      '(`l5d-pki rotate issuer`); the identity service reloads it without a restart.',
     run: (m, c) => prefixed('issuer certificate is', validityPeriodProblem(m.issuer, c.now)),
   },
   {
@@ -177,8 +181,8 @@ const LATER_CHECKS: readonly IdentityCheck[] = [
     severity: 'warning',
     hintAnchor: 'l5d-identity-issuer-cert-not-expiring-soon',
     hint:
-      'Rotate the issuer (rotateIssuer), at the latest 30 days before it expires, or let cert-manager ' +
-      'renew it.',
+      'Rotate the issuer (`l5d-pki rotate issuer`), before it has 60 days left (`l5d-pki needs-renewal --cert issuer.crt`), or let ' +
+      'cert-manager renew it (`l5d-pki manifests cert-manager`).',
     run: (m, c) => prefixed('issuer certificate', expiringSoonProblem(m.issuer, c.now)),
   },
   {
@@ -187,8 +191,8 @@ const LATER_CHECKS: readonly IdentityCheck[] = [
     severity: 'error',
     hintAnchor: 'l5d-identity-issuer-cert-issued-by-trust-anchor',
     hint:
-      'The issuer must chain to one of the trust anchors: re-sign it with an anchor of the bundle, or put ' +
-      'its anchor in the bundle first (an anchor rotation).',
+      'The issuer must chain to one of the trust anchors: re-sign it with an anchor of the bundle ' +
+      '(`l5d-pki rotate issuer`), or put its anchor in the bundle first (`l5d-pki rotate anchor`).',
     run: async (m, c) => {
       const result = await verifyChain({
         leaf: m.issuer,
@@ -261,7 +265,8 @@ function readMaterial(
  * 6. issuer cert is within its validity period (fatal);
  * 7. issuer cert is valid for at least 60 days (warning);
  * 8. issuer cert is issued by the trust anchor (error): a full path validation of the issuer (as the leaf,
- *    for server authentication and the issuer name, as Go's `Verify` does for Linkerd) to the anchors at `now`.
+ *    for server authentication, as Go's `Verify` does for Linkerd) to the anchors at `now`, with no name
+ *    unless `issuerName` asks for one.
  *
  * A failed fatal check marks every later check `skipped`, unless `stopOnFatal` is `false`. Never throws
  * for bad certificates or keys: they are check failures.
@@ -284,7 +289,7 @@ export async function checkIdentity(input: IdentityCheckInput): Promise<CheckRes
   if (input.bundle === undefined) throw new PkiError('ERR_INVALID_ARGUMENT', '`bundle` is required');
   const context: RunContext = {
     now: input.now === undefined ? Date.now() : timeOf(input.now, 'now'),
-    issuerName: input.issuerName === null ? undefined : (input.issuerName ?? DEFAULT_ISSUER_COMMON_NAME),
+    issuerName: input.issuerName ?? undefined,
   };
   const material = readMaterial(issuerInput, input.bundle);
   if (typeof material === 'string') {

@@ -52,10 +52,18 @@ export function durationFlag(value: string, flag: string, allowZero = false): nu
     throw new CliError(EXIT.USAGE, `${flag} ${quoteInput(value)}: ${detail}`, 'ERR_DURATION_INVALID');
   }
   if (!(ms > 0) && !(allowZero && ms === 0)) {
-    throw new CliError(EXIT.USAGE, `${flag} must be a positive duration, like 24h or 90m`);
+    throw new CliError(
+      EXIT.USAGE,
+      `${flag} must be a positive duration, like 24h or 90m`,
+      'ERR_DURATION_INVALID',
+    );
   }
   if (!Number.isInteger(ms)) {
-    throw new CliError(EXIT.USAGE, `${flag} must be whole milliseconds (certificates count no finer)`);
+    throw new CliError(
+      EXIT.USAGE,
+      `${flag} must be whole milliseconds (certificates count no finer)`,
+      'ERR_DURATION_INVALID',
+    );
   }
   return ms;
 }
@@ -73,6 +81,7 @@ export function timeFlag(value: string, flag: string): Date {
     new CliError(
       EXIT.USAGE,
       `${flag} ${quoteInput(value)} is not an RFC 3339 time, like 2026-01-01T00:00:00Z`,
+      'ERR_TIME_INVALID',
     );
   if (m === null) throw bad();
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
@@ -103,9 +112,9 @@ export function timeOrNow(value: string | undefined, flag: string): Date {
   return value === undefined ? new Date(Math.floor(Date.now() / 1000) * 1000) : timeFlag(value, flag);
 }
 
-/** An RFC 3339 UTC timestamp, whole seconds when possible: `2026-01-01T00:00:00Z`. */
+/** An RFC 3339 UTC timestamp in whole seconds (a fraction is dropped): `2026-01-01T00:00:00Z`. */
 export function rfc3339(date: Date): string {
-  return date.toISOString().replace('.000Z', 'Z');
+  return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 /** `arg` quoted for a POSIX shell when it needs it. */

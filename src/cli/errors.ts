@@ -20,11 +20,15 @@ export class CliError extends Error {
   /** The library's stable error code, when a `PkiError` caused it. */
   readonly code: string | undefined;
 
+  /**
+   * @param code - the error's code; a usage error (exit 2) without one gets `ERR_USAGE`, so every line
+   * the CLI prints for one ends in a code.
+   */
   constructor(status: ExitStatus, message: string, code?: string) {
     super(message);
     this.name = 'CliError';
     this.status = status;
-    this.code = code;
+    this.code = code ?? (status === EXIT.USAGE ? 'ERR_USAGE' : undefined);
   }
 }
 
@@ -35,7 +39,7 @@ export class CliError extends Error {
  */
 export function usageError(message: string, command: string): CliError {
   const help = command === '' ? 'l5d-pki --help' : `l5d-pki ${command} --help`;
-  return new CliError(EXIT.USAGE, `${message} (see ${help})`);
+  return new CliError(EXIT.USAGE, `${message} (see ${help})`, 'ERR_USAGE');
 }
 
 /**

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { fromYaml } from '../k8s';
+import { decodeBase64 } from '../k8s/base64';
 import { isPemText } from '../pem';
 import { CliError, EXIT, toCliError } from './errors';
 
@@ -32,8 +34,87 @@ export interface Input {
   readonly path: string;
   /** The raw bytes. */
   readonly bytes: Uint8Array;
-  /** The text, when the bytes are PEM; `undefined` for binary (DER) input. */
+  /**
+   * The text, when the bytes are PEM; `undefined` for binary (DER) input. For Kubernetes YAML, the PEM
+   * texts found in it (see {@link Input.yaml}), certificates first and keys last.
+   */
   readonly pem: string | undefined;
+  /** The PEM material of a Kubernetes YAML file (Secrets, ConfigMaps, Helm values, trust-manager Bundles). */
+  readonly yaml?: YamlMaterial;
+}
+
+/** PEM texts found in Kubernetes YAML, by the role their field gives them. */
+export interface YamlMaterial {
+  /** Issuer (or anchor-Secret) certificates: `tls.crt`, `crt.pem`, `identity.issuer.tls.crtPEM`. */
+  readonly certificates: string[];
+  /** Private keys: `tls.key`, `key.pem`, `identity.issuer.tls.keyPEM`. */
+  readonly keys: string[];
+  /** Trust anchors: `ca.crt`, `ca-bundle.crt`, `identityTrustAnchorsPEM`, a Bundle's `inLine`. */
+  readonly anchors: string[];
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The PEM material of YAML `text`, or `undefined` when it is not YAML or holds none. */
+export function yamlMaterial(text: string): YamlMaterial | undefined {
+  const first = text.replace(/^(\s*#[^\n]*\n|\s*\n)*/, '').trimStart();
+  if (first.startsWith('-----BEGIN') || first.startsWith('{') || first.startsWith('[')) return undefined;
+  let docs: Record<string, unknown>[];
+  try {
+    docs = fromYaml(text);
+  } catch {
+    return undefined;
+  }
+  const out: YamlMaterial = { certificates: [], keys: [], anchors: [] };
+  const put = (list: string[], value: unknown) => {
+    if (typeof value === 'string' && isPemText(value)) list.push(value);
+  };
+  const walk = (obj: Record<string, unknown>, depth: number): void => {
+    if (typeof obj.kind === 'string' && obj.kind.endsWith('List') && Array.isArray(obj.items) && depth < 4) {
+      for (const item of obj.items) {
+        const r = record(item);
+        if (r !== undefined) walk(r, depth + 1);
+      }
+      return;
+    }
+    if (obj.kind === 'Secret') {
+      const value = (key: string): string | undefined => {
+        const str = record(obj.stringData)?.[key];
+        if (typeof str === 'string') return str;
+        const data = record(obj.data)?.[key];
+        if (typeof data !== 'string') return undefined;
+        try {
+          return decodeBase64(data.replace(/\s+/g, ''));
+        } catch {
+          return undefined;
+        }
+      };
+      put(out.certificates, value('tls.crt') ?? value('crt.pem'));
+      put(out.keys, value('tls.key') ?? value('key.pem'));
+      put(out.anchors, value('ca.crt'));
+    } else if (obj.kind === 'ConfigMap') {
+      put(out.anchors, record(obj.data)?.['ca-bundle.crt']);
+    } else if (obj.kind === 'Bundle') {
+      const sources = record(obj.spec)?.sources;
+      if (Array.isArray(sources)) for (const src of sources) put(out.anchors, record(src)?.inLine);
+    } else if (obj.kind === undefined) {
+      put(out.anchors, obj.identityTrustAnchorsPEM);
+      const tls = record(record(record(obj.identity)?.issuer)?.tls);
+      put(out.certificates, tls?.crtPEM);
+      put(out.keys, tls?.keyPEM);
+    }
+  };
+  for (const doc of docs) walk(doc, 0);
+  const found = out.certificates.length + out.keys.length + out.anchors.length;
+  return found === 0 ? undefined : out;
+}
+
+function joinPem(texts: readonly string[]): string {
+  return texts.map((t) => (t.endsWith('\n') ? t : `${t}\n`)).join('');
 }
 
 /**
@@ -61,6 +142,11 @@ export function readInput(path: string, what: string): Input {
   if (bytes.length === 0) throw new CliError(EXIT.USAGE, `${path}: is empty, not a ${what}`);
   if (bytes.length > MAX_INPUT_BYTES) throw new CliError(EXIT.USAGE, `${path}: too large for a ${what}`);
   const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  const yaml = text.includes('\0') ? undefined : yamlMaterial(text);
+  if (yaml !== undefined) {
+    const pem = joinPem([...yaml.certificates, ...yaml.anchors, ...yaml.keys]);
+    return { path, bytes: new Uint8Array(bytes), pem, yaml };
+  }
   return { path, bytes: new Uint8Array(bytes), pem: isPemText(text) ? text : undefined };
 }
 
@@ -74,23 +160,39 @@ export interface Output {
   readonly secret?: boolean;
 }
 
+/** The path that means standard input when read and standard output when written. */
+export const STDIO = '-';
+
 /**
  * Writes files with exclusive create, so nothing existing is replaced unless `force` is set; then each
  * file is written to a fresh temporary name beside it and renamed over the old one. Every destination
- * is checked before anything is written, so a refusal leaves the directory as it was.
+ * is checked before anything is written, so a refusal leaves the directory as it was. The path `-` is
+ * standard output (`io.out` when given), never a file named `-`.
  */
-export function writeOutputs(outputs: readonly Output[], force: boolean): void {
+export function writeOutputs(outputs: readonly Output[], force: boolean, io?: Io): void {
   const seen = new Set<string>();
   for (const o of outputs) {
     if (seen.has(o.path)) throw new CliError(EXIT.USAGE, `${o.path}: named twice as an output`);
     seen.add(o.path);
+    if (o.path === STDIO) continue;
     const stat = lstatOrUndefined(o.path);
     if (stat?.isDirectory()) throw new CliError(EXIT.USAGE, `${o.path}: is a directory`);
     if (stat !== undefined && !force) {
-      throw new CliError(EXIT.USAGE, `${o.path}: already exists; pass --force to overwrite`);
+      throw new CliError(
+        EXIT.USAGE,
+        `${o.path}: already exists; pass --force to overwrite`,
+        'ERR_OUTPUT_EXISTS',
+      );
     }
   }
   for (const o of outputs) {
+    if (o.path === STDIO) {
+      // Bytes (DER) go to the process's stdout as they are; text through `io` when given.
+      if (typeof o.data !== 'string') process.stdout.write(o.data);
+      else if (io !== undefined) io.out(o.data);
+      else process.stdout.write(o.data);
+      continue;
+    }
     const mode = o.secret ? 0o600 : 0o644;
     try {
       if (!force) {
@@ -107,7 +209,11 @@ export function writeOutputs(outputs: readonly Output[], force: boolean): void {
       }
     } catch (e) {
       if ((e as { code?: unknown }).code === 'EEXIST') {
-        throw new CliError(EXIT.USAGE, `${o.path}: already exists; pass --force to overwrite`);
+        throw new CliError(
+          EXIT.USAGE,
+          `${o.path}: already exists; pass --force to overwrite`,
+          'ERR_OUTPUT_EXISTS',
+        );
       }
       throw toCliError(e, o.path);
     }

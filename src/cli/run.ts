@@ -1,14 +1,20 @@
 import { version } from '../../package.json';
 import { quoteInput } from '../errors';
 import { type Command, showHelp } from './command';
+import { bundle } from './commands/bundle';
+import { certify } from './commands/certify';
 import { check } from './commands/check';
 import { csr } from './commands/csr';
 import { init } from './commands/init';
 import { inspect } from './commands/inspect';
 import { issue } from './commands/issue';
+import { lint } from './commands/lint';
 import { manifests } from './commands/manifests';
+import { needsRenewal } from './commands/needs-renewal';
+import { renew } from './commands/renew';
 import { rotate } from './commands/rotate';
 import { schedule } from './commands/schedule';
+import { serve } from './commands/serve';
 import { verify } from './commands/verify';
 import { EXIT, type ExitStatus, formatError, toCliError, usageError } from './errors';
 import { helpFor, MAIN_HELP } from './help';
@@ -21,9 +27,15 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   verify,
   check,
   inspect,
+  lint,
   schedule,
   rotate,
+  renew,
+  bundle,
+  'needs-renewal': needsRenewal,
   manifests,
+  serve,
+  certify,
 };
 
 /**

@@ -102,7 +102,11 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   ];
   if (anchor.certificate.subjectKeyId)
     extensions.push(authorityKeyIdExtension(anchor.certificate.subjectKeyId));
-  // Linkerd's issuers carry their name as a DNS SAN too, and `linkerd check` verifies the issuer for it.
+  // A DNS SAN equal to the CN, although current `linkerd install` makes its CAs without one and
+  // `linkerd check` has not checked the issuer's name since 2020 (linkerd2 #5237). Kept on purpose: the
+  // issuers Linkerd's guides make carry it (`step certificate create` adds the subject as a SAN, and the
+  // guide's cert-manager Certificate lists `dnsNames`), clusters with a pre-2.9 `linkerd check` still
+  // verify the issuer for that name. Proxies never read it.
   extensions.push(subjectAltNameExtension({ dns: [commonName] }));
   const issued = await signCertificate(
     {

@@ -35,18 +35,39 @@ export {
   helmValues,
   readHelmValues,
 } from './helm';
+export {
+  formatLintFinding,
+  type LintCode,
+  type LintFinding,
+  type LintOptions,
+  type LintResult,
+  type LintSource,
+  lintManifests,
+} from './lint';
 export type { ObjectMeta } from './manifest';
 export type { PemCredentials } from './material';
 export {
+  ISSUER_SECRET_SCHEMES,
   type IssuerCredentials,
   type IssuerSecretOptions,
+  type IssuerSecretScheme,
   issuerSecret,
+  issuerSecretScheme,
+  type LinkerdIssuerCredentials,
+  type LinkerdIssuerSecret,
   readIssuerSecret,
   readTrustAnchorSecret,
+  type TlsIssuerCredentials,
   type TlsSecret,
   type TrustAnchorCredentials,
   type TrustAnchorSecretOptions,
   trustAnchorSecret,
 } from './secret';
+export {
+  type TrustManagerBundle,
+  type TrustManagerBundleOptions,
+  type TrustManagerSource,
+  trustManagerBundle,
+} from './trust-manager';
 export { toYaml } from './yaml';
 export { fromYaml } from './yaml-read';

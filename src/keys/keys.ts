@@ -299,10 +299,44 @@ function checkKeySize(der: Uint8Array, what: string): Uint8Array {
  */
 export type KeyInput = PrivateKey | Uint8Array | string;
 
+/** The error for an encrypted PKCS#8 key given where an unencrypted one is read. */
+function encryptedKeyError(): PkiError {
+  return new PkiError(
+    'ERR_KEY_UNSUPPORTED',
+    'the private key is encrypted: read it with decryptPrivateKey (on the command line, give its password with --password-file FILE)',
+  );
+}
+
+/** DER of the PBES2 OID, 1.2.840.113549.1.5.13, with its tag and length. */
+const PBES2_OID = [0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x05, 0x0d];
+
+/**
+ * Whether `der` opens as `EncryptedPrivateKeyInfo` with PBES2 (SEQUENCE { SEQUENCE { OID PBES2 …),
+ * looking at its first bytes only, so a truncated or damaged encrypted key is still recognised as one.
+ * Internal: not exported from the package.
+ *
+ * @example
+ * ```ts
+ * if (opensAsPbes2(der)) throw new PkiError('ERR_KEY_UNSUPPORTED', 'the private key is encrypted');
+ * ```
+ */
+export function opensAsPbes2(der: Uint8Array): boolean {
+  // Skips a SEQUENCE tag and its length (short form, or long form of one or two octets).
+  const header = (at: number): number => {
+    if (der[at] !== 0x30) return -1;
+    const len = der[at + 1] ?? 0;
+    return len < 0x80 ? at + 2 : len === 0x81 ? at + 3 : len === 0x82 ? at + 4 : -1;
+  };
+  const outer = header(0);
+  const inner = outer < 0 ? -1 : header(outer);
+  return inner >= 0 && PBES2_OID.every((b, i) => der[inner + i] === b);
+}
+
 /**
  * Reads a P-256 private key given in any {@link KeyInput} form: PKCS#8 (`PRIVATE KEY`) or SEC1
  * (`EC PRIVATE KEY`) PEM, either as DER, or a {@link PrivateKey} made by l5d-pki (returned as it is).
- * Other algorithms throw `ERR_KEY_UNSUPPORTED`; corrupt encodings, out-of-range scalars and public
+ * Other algorithms, and encrypted PKCS#8 (read it with `decryptPrivateKey`), throw
+ * `ERR_KEY_UNSUPPORTED`; corrupt encodings, out-of-range scalars and public
  * points that do not match throw `ERR_KEY_INVALID`/`ERR_KEY_MISMATCH`; DER over {@link MAX_KEY_SIZE}
  * throws `ERR_INPUT_TOO_LARGE`.
  *
@@ -322,14 +356,18 @@ export function importPrivateKey(input: KeyInput): PrivateKey {
     }
     const block = blocks[0]!;
     if (!PRIVATE_LABELS.includes(block.label)) {
-      const what = block.label.startsWith('ENCRYPTED') ? 'encrypted keys' : `${quoteInput(block.label)} keys`;
-      throw new PkiError('ERR_KEY_UNSUPPORTED', `${what} are not supported; use an unencrypted P-256 key`);
+      if (block.label === 'ENCRYPTED PRIVATE KEY') throw encryptedKeyError();
+      throw new PkiError(
+        'ERR_KEY_UNSUPPORTED',
+        `${quoteInput(block.label)} keys are not supported; use an unencrypted P-256 key`,
+      );
     }
     der = checkKeySize(block.der, 'private key');
     sec1 = block.label === 'EC PRIVATE KEY';
   } else if (input instanceof Uint8Array) {
     der = checkKeySize(input, 'private key');
     sec1 = !looksLikePkcs8(input);
+    if (sec1 && opensAsPbes2(input)) throw encryptedKeyError();
   } else {
     throw new PkiError('ERR_INVALID_ARGUMENT', 'a private key must be a PrivateKey, PEM text or DER bytes');
   }

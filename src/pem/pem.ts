@@ -19,8 +19,9 @@ const DASHES = '-----';
 
 /**
  * Reads every PEM block in `text`, in order. Text between blocks is ignored (RFC 7468 §2), CRLF and LF
- * line ends are both accepted and spaces or tabs may end a line; inside a block only base64 lines are
- * allowed (no headers, so no encrypted keys). Throws `PkiError` `ERR_PEM_INVALID`, `ERR_BASE64` or
+ * line ends are both accepted, and whitespace may appear anywhere inside a block's base64 (RFC 7468's lax
+ * grammar: PEM indented in YAML reads); no headers are allowed (so no legacy encrypted keys). A character
+ * that is not base64 is named with its line and column. Throws `PkiError` `ERR_PEM_INVALID`, `ERR_BASE64` or
  * `ERR_INPUT_TOO_LARGE`.
  *
  * @example
@@ -80,40 +81,73 @@ export function decodePem(text: string): PemBlock[] {
   return blocks;
 }
 
-/**
- * `line` without trailing spaces, tabs and CRs. A loop, not `/[ \t\r]+$/`: that regex backtracks
- * quadratically on a long run of blanks followed by another character.
- */
-function trimLineEnd(line: string): string {
-  let end = line.length;
-  while (end > 0 && isBlank(line.charCodeAt(end - 1))) end--;
-  return end === line.length ? line : line.slice(0, end);
-}
-
 /** Space, tab or CR: what may end a line. */
 function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d;
 }
 
+/** RFC 7468's whitespace `W`: space, tab, CR, LF, VT and FF. */
+function isWhitespace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/** A base64 character or its padding. */
+function isBase64Char(c: number): boolean {
+  return (
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2b ||
+    c === 0x2f ||
+    c === 0x3d
+  );
+}
+
+/** A character for a message: itself when printable ASCII, otherwise its code point. */
+function showChar(c: number): string {
+  return c > 0x20 && c < 0x7f
+    ? quoteInput(String.fromCharCode(c))
+    : `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * The base64 of a block's body. Whitespace is allowed anywhere in it, as RFC 7468's lax grammar allows
+ * (so PEM indented inside YAML reads); anything else that is not base64 is named with its line and column.
+ */
 function decodeBody(body: string, label: string, index: number): Uint8Array {
+  const where = `PEM block ${index} ${quoteInput(label)}`;
   if (body.includes(':')) {
-    throw new PkiError(
-      'ERR_PEM_INVALID',
-      `PEM block ${index} ${quoteInput(label)}: headers (e.g. encryption) are not supported`,
-    );
+    throw new PkiError('ERR_PEM_INVALID', `${where}: headers (e.g. encryption) are not supported`);
   }
   let b64 = '';
-  for (const line of body.split('\n')) {
-    const trimmed = trimLineEnd(line);
-    if (trimmed.length === 0) continue;
-    b64 += trimmed;
+  const lines = body.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!;
+    let start = 0;
+    let end = line.length;
+    while (start < end && isWhitespace(line.charCodeAt(start))) start++;
+    while (end > start && isWhitespace(line.charCodeAt(end - 1))) end--;
+    for (let i = start; i < end; i++) {
+      const c = line.charCodeAt(i);
+      if (isBase64Char(c)) continue;
+      if (isWhitespace(c)) {
+        b64 += line.slice(start, i);
+        start = i + 1;
+        continue;
+      }
+      // Line 1 is the rest of the BEGIN line, so the body's first line of base64 is line 2 of the block.
+      throw new PkiError(
+        'ERR_BASE64',
+        `${where}: line ${n + 1} holds ${showChar(c)} at column ${i + 1}, which is not base64`,
+      );
+    }
+    b64 += line.slice(start, end);
   }
-  if (b64.length === 0)
-    throw new PkiError('ERR_PEM_INVALID', `PEM block ${index} ${quoteInput(label)} is empty`);
+  if (b64.length === 0) throw new PkiError('ERR_PEM_INVALID', `${where} is empty`);
   try {
     return base64Decode(b64);
   } catch (e) {
-    throw new PkiError('ERR_BASE64', `PEM block ${index} ${quoteInput(label)}: ${(e as Error).message}`);
+    throw new PkiError('ERR_BASE64', `${where}: the base64 text is damaged (${(e as Error).message})`);
   }
 }
 

@@ -50,3 +50,12 @@ export {
   type RenewalOptions,
   startRenewal,
 } from './renewal';
+export {
+  defaultRenewalThreshold,
+  EXPIRY_WARNING_WINDOW_MS,
+  type NeedsRenewalOptions,
+  needsRenewal,
+  parseRenewalThreshold,
+  type RenewalThreshold,
+  type RenewalVerdict,
+} from './window';

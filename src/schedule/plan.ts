@@ -17,12 +17,13 @@ import { type CertificateInput, toCertificate } from '../x509/input';
 import type { Certificate } from '../x509/types';
 import { certManagerRenewalTime, validateCertManagerSpec } from './cert-manager';
 import { proxyRefreshDelay } from './proxy';
-import { DAY_MS, durationOption, rfc3339, timeOf } from './time';
+import { durationOption, rfc3339, timeOf } from './time';
+import { EXPIRY_WARNING_WINDOW_MS } from './window';
 
 /** `linkerd check` warns about anchors and issuers valid for less than this. */
-const EXPIRY_WARNING_MS = 60 * DAY_MS;
-/** Rotate a manually managed issuer at least this long before it expires. */
-const ISSUER_ROTATION_LEAD_MS = 30 * DAY_MS;
+const EXPIRY_WARNING_MS = EXPIRY_WARNING_WINDOW_MS;
+/** Rotate a manually managed issuer at least this long before it expires: before `linkerd check` warns. */
+const ISSUER_ROTATION_LEAD_MS = EXPIRY_WARNING_WINDOW_MS;
 
 /** The validity of a certificate, given as dates, with a label for messages. */
 export interface CertTimes {
@@ -250,7 +251,12 @@ function planRenewal(b: PlanBuilder, issuer: Span, renewal: IssuerRenewal, expir
 
 function planManualRotation(b: PlanBuilder, issuer: Span, expired: boolean): void {
   const due = issuer.notAfter - ISSUER_ROTATION_LEAD_MS;
-  b.event(due, 'issuer-rotation-due', issuer, `rotate ${issuer.label} (30 days before it expires)`);
+  b.event(
+    due,
+    'issuer-rotation-due',
+    issuer,
+    `rotate ${issuer.label} (60 days before it expires, before linkerd check warns)`,
+  );
   if (!expired && due <= b.now) {
     b.warn('ISSUER_ROTATION_OVERDUE', `${issuer.label} should have been rotated by ${rfc3339(due)}`);
   }
@@ -259,7 +265,7 @@ function planManualRotation(b: PlanBuilder, issuer: Span, expired: boolean): voi
 /**
  * Lays out when each part of a Linkerd trust hierarchy needs attention, and what is wrong with it now:
  * proxy refreshes (linkerd2-proxy's 70% rule), the issuer's renewal (cert-manager's rule) or manual
- * rotation (30 days before expiry), and every expiry.
+ * rotation (60 days before expiry, when `linkerd check` starts warning), and every expiry.
  *
  * Warnings, each with a stable code: expired or not-yet-valid anchors and issuer; anchors or a manually
  * rotated issuer valid for less than 60 days (as `linkerd check` warns; an issuer renewed by cert-manager

@@ -9,6 +9,7 @@ import { certManagerRenewalTime } from '../schedule/cert-manager';
 import type { IssuerRenewal } from '../schedule/plan';
 import { proxyRefreshDelay } from '../schedule/proxy';
 import { DAY_MS, HOUR_MS, timeOf } from '../schedule/time';
+import { EXPIRY_WARNING_WINDOW_MS } from '../schedule/window';
 import { optionalArray, optionalDate, optionalString, requireObject, requireOptions } from '../validate';
 import {
   type CertificateInput,
@@ -21,7 +22,8 @@ import type { Certificate } from '../x509/types';
 /** `linkerd check` warns about anchors and issuers valid for less than this. */
 const CHECK_WARNING_MS = 60 * DAY_MS;
 /** A manually rotated issuer is due this long before it expires (as `planHierarchy` says). */
-const ROTATION_LEAD_MS = 30 * DAY_MS;
+/** A hand-rotated issuer is rotated before `linkerd check` starts warning about it. */
+const ROTATION_LEAD_MS = EXPIRY_WARNING_WINDOW_MS;
 
 /**
  * What {@link timelineSvg} draws.
@@ -42,7 +44,7 @@ export interface TimelineOptions {
   readonly now: Date;
   /**
    * How cert-manager renews the issuers (durations in milliseconds): given, each issuer shows its
-   * cert-manager renewal time; absent, the issuer is rotated by hand and shows "rotate by" (30 days before
+   * cert-manager renewal time; absent, the issuer is rotated by hand and shows "rotate by" (60 days before
    * it expires), as `planHierarchy` plans it.
    */
   readonly issuerRenewal?: IssuerRenewal;
@@ -299,7 +301,7 @@ function markerShape(kind: MarkerKind, x: number, y: number): string {
 const MARKER_TEXT: Record<MarkerKind, string> = {
   refresh: 'proxy refreshes (70% of the time left)',
   renewal: 'cert-manager renews',
-  'rotate-by': 'rotate by (30 days before expiry)',
+  'rotate-by': 'rotate by (60 days before expiry)',
 };
 
 // ---- the drawing ------------------------------------------------------------------------------------

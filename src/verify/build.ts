@@ -302,16 +302,36 @@ function signatureFailure(
   const spent = ctx.budget.signature();
   if (spent) return failure(spent, -1);
   const verified = ctx.checkSignature(child, issuer);
-  if (typeof verified === 'boolean') return badSignature(verified, issuer, childIndex);
-  return Promise.resolve(verified).then((ok) => badSignature(ok, issuer, childIndex));
+  if (typeof verified === 'boolean') return badSignature(verified, child, issuer, childIndex);
+  return Promise.resolve(verified).then((ok) => badSignature(ok, child, issuer, childIndex));
 }
 
-function badSignature(verified: boolean, issuer: Certificate, childIndex: number): VerifyFailure | undefined {
+/**
+ * The failure of a signature that did not verify: `BAD_SIGNATURE`, unless the key identifiers say that
+ * `issuer` is another CA of the same name (its subjectKeyIdentifier is not the child's
+ * authorityKeyIdentifier), which makes the issuer unknown, as Go reports it: an anchor rotated under the
+ * same name is told apart from tampering. Only the code differs; either way the path fails.
+ */
+function badSignature(
+  verified: boolean,
+  child: Certificate,
+  issuer: Certificate,
+  childIndex: number,
+): VerifyFailure | undefined {
   if (verified) return undefined;
-  return failure(
-    problem('BAD_SIGNATURE', `signature does not verify with the key of "${formatName(issuer.subject)}"`),
-    childIndex,
-  );
+  const name = formatName(issuer.subject);
+  const aki = child.authorityKeyId;
+  const ski = issuer.subjectKeyId;
+  if (aki !== undefined && ski !== undefined && !sameBytes(aki, ski)) {
+    return failure(
+      problem(
+        'UNKNOWN_ISSUER',
+        `"${name}" is a CA of that name with another key; no key that signed this is trusted`,
+      ),
+      childIndex,
+    );
+  }
+  return failure(problem('BAD_SIGNATURE', `signature does not verify with the key of "${name}"`), childIndex);
 }
 
 /**

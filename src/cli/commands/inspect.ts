@@ -1,10 +1,12 @@
+import { certificateFingerprint } from '../../anchor';
 import { parseCsr } from '../../csr';
 import { isPkiError } from '../../errors';
-import { importPrivateKey, importPublicKey } from '../../keys';
+import { decryptPrivateKey, importPrivateKey, importPublicKey } from '../../keys';
 import { decodePem } from '../../pem';
 import { formatDuration } from '../../schedule';
 import { parseSpiffeBundle } from '../../spiffe-bundle';
 import { parseCertificate } from '../../x509';
+import type { Certificate } from '../../x509/types';
 import { HELP, maxPositionals, parseFor } from '../args';
 import { type Command, printJson, showHelp } from '../command';
 import {
@@ -21,12 +23,21 @@ import {
 } from '../describe';
 import { CliError, EXIT, toCliError, usageError } from '../errors';
 import { type Input, type Io, readInput } from '../io';
+import { PASSWORD_FILE, readPassword } from '../keyfiles';
 
 const OPTIONS = {
   ...HELP,
+  ...PASSWORD_FILE,
   json: { type: 'boolean', default: false },
   'trust-domain': { type: 'string' },
 } as const;
+
+/** A certificate's summary with its SHA-256 fingerprint as `openssl x509 -fingerprint -sha256` prints it. */
+type CertificateItem = CertificateSummary & { sha256Fingerprint: string };
+
+function certificateItem(cert: Certificate, now: Date): CertificateItem {
+  return { ...summarizeCertificate(cert, now), sha256Fingerprint: certificateFingerprint(cert) };
+}
 
 /** A PEM block l5d-pki does not know, listed by its label. */
 interface OtherSummary {
@@ -34,12 +45,12 @@ interface OtherSummary {
   label: string;
 }
 
-type Item = CertificateSummary | CsrSummary | KeySummary | OtherSummary;
+type Item = CertificateItem | CsrSummary | KeySummary | OtherSummary;
 
 /** What `inspect --json` prints: one item, a bundle of certificates, or several mixed PEM blocks. */
 type Report =
   | Item
-  | { kind: 'bundle'; certificates: CertificateSummary[] }
+  | { kind: 'bundle'; certificates: CertificateItem[] }
   | { kind: 'multiple'; items: Item[] };
 
 function privateKeySummary(data: string | Uint8Array, format: string): KeySummary | undefined {
@@ -76,10 +87,10 @@ function publicKeySummary(data: string | Uint8Array): KeySummary | undefined {
   }
 }
 
-async function pemItem(label: string, der: Uint8Array, now: Date): Promise<Item> {
+async function pemItem(label: string, der: Uint8Array, now: Date, password?: string): Promise<Item> {
   switch (label) {
     case 'CERTIFICATE':
-      return summarizeCertificate(parseCertificate(der), now);
+      return certificateItem(parseCertificate(der), now);
     case 'CERTIFICATE REQUEST':
     case 'NEW CERTIFICATE REQUEST':
       return summarizeCsr(parseCsr(der));
@@ -93,6 +104,15 @@ async function pemItem(label: string, der: Uint8Array, now: Date): Promise<Item>
       return summary;
     }
     case 'ENCRYPTED PRIVATE KEY':
+      if (password !== undefined) {
+        const key = await decryptPrivateKey(der, { password });
+        return {
+          kind: 'private-key',
+          format: 'PKCS#8 (encrypted)',
+          keyAlgorithm: 'ECDSA P-256',
+          publicKeySha256: sha256Hex(key.publicKey.spki),
+        };
+      }
       return {
         kind: 'private-key',
         format: 'PKCS#8 (encrypted)',
@@ -119,7 +139,7 @@ function looksLikePkcs8(der: Uint8Array): boolean {
 /** A DER file: a certificate, a CSR, a private key (PKCS#8 or SEC1) or a public key, tried in that order. */
 async function derItem(der: Uint8Array, now: Date): Promise<Item> {
   const tries: (() => Item | Promise<Item> | undefined)[] = [
-    () => summarizeCertificate(parseCertificate(der), now),
+    () => certificateItem(parseCertificate(der), now),
     () => summarizeCsr(parseCsr(der)),
     () => privateKeySummary(der, looksLikePkcs8(der) ? 'PKCS#8' : 'SEC1'),
     () => publicKeySummary(der),
@@ -157,6 +177,9 @@ function certificateLines(c: CertificateSummary, now: Date, indent: string): str
     ['key', `${c.keyAlgorithm}, sha256 ${c.publicKeySha256}`],
     ['signature', c.signatureAlgorithm],
     ['sha256', c.sha256],
+    ...('sha256Fingerprint' in c
+      ? [['fingerprint', `SHA256 ${c.sha256Fingerprint}`] as [string, string]]
+      : []),
   ];
   return rows.map(([k, v]) => `${indent}${k.padEnd(15)}${v}`);
 }
@@ -215,7 +238,9 @@ export const inspect: Command = async (args, io) => {
       const blocks = decodePem(input.pem);
       if (blocks.length === 0) throw new CliError(EXIT.USAGE, 'no PEM block', 'ERR_PEM_INVALID');
       items = [];
-      for (const b of blocks) items.push(await pemItem(b.label, b.der, now));
+      const password =
+        values['password-file'] === undefined ? undefined : readPassword(values['password-file']);
+      for (const b of blocks) items.push(await pemItem(b.label, b.der, now, password));
     }
   } catch (e) {
     throw e instanceof CliError
@@ -225,7 +250,7 @@ export const inspect: Command = async (args, io) => {
   if (items.every((i) => i.kind === 'other')) {
     throw new CliError(EXIT.USAGE, `${path}: no certificate, CSR or key in it`, 'ERR_PEM_LABEL');
   }
-  const certs = items.filter((i): i is CertificateSummary => i.kind === 'certificate');
+  const certs = items.filter((i): i is CertificateItem => i.kind === 'certificate');
   const report: Report =
     items.length === 1
       ? items[0]!
@@ -274,7 +299,7 @@ function inspectSpiffeBundle(
   let report: {
     kind: 'spiffe-bundle';
     trustDomain: string | null;
-    x509Authorities: CertificateSummary[];
+    x509Authorities: CertificateItem[];
     jwtAuthorities: { kid: string; kty: string; crv: string | null }[];
     sequence: number | null;
     refreshHint: string | null;
@@ -284,7 +309,7 @@ function inspectSpiffeBundle(
     report = {
       kind: 'spiffe-bundle',
       trustDomain: trustDomain ?? null,
-      x509Authorities: bundle.x509Authorities.map((c) => summarizeCertificate(c, now)),
+      x509Authorities: bundle.x509Authorities.map((c) => certificateItem(c, now)),
       jwtAuthorities: bundle.jwtAuthorities.map((k) => ({ kid: k.kid, kty: k.kty, crv: k.crv ?? null })),
       sequence: bundle.sequence ?? null,
       refreshHint: bundle.refreshHint === undefined ? null : formatDuration(bundle.refreshHint),
@@ -305,6 +330,7 @@ function inspectSpiffeBundle(
     ...report.x509Authorities.flatMap((c, i) => [
       `    [${i + 1}] ${c.subject}`,
       `        ${'sha256'.padEnd(11)}${c.sha256}`,
+      `        ${'fingerprint'.padEnd(11)}SHA256 ${c.sha256Fingerprint}`,
       `        ${'not after'.padEnd(11)}${c.notAfter} (${c.status})`,
     ]),
     `  JWT authorities: ${report.jwtAuthorities.length}`,

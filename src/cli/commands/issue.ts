@@ -8,12 +8,16 @@ import { countFlag, durationFlag, HELP, identityFlag, parseFor, required, rfc333
 import { type Command, printJson, showHelp } from '../command';
 import { sanText } from '../describe';
 import { CliError, EXIT, toCliError, usageError } from '../errors';
-import { readCertificates, readCsr, readPrivateKey } from '../inputs';
-import { type Output, progress, writeOutputs } from '../io';
+import { readCertificates, readCsr } from '../inputs';
+import { type Io, type Output, progress, STDIO, writeOutputs } from '../io';
+import { certificateBytes, FORMAT, PASSWORD_FILE, readKey } from '../keyfiles';
+import { formatForPath } from './csr';
 import { trustDomainFlag } from './init';
 
 const OPTIONS = {
   ...HELP,
+  ...FORMAT,
+  ...PASSWORD_FILE,
   'issuer-cert': { type: 'string' },
   'issuer-key': { type: 'string' },
   csr: { type: 'string' },
@@ -82,9 +86,14 @@ export const issue: Command = async (args, io) => {
   const lifetime = durationFlag(values.lifetime, '--lifetime');
   const count = countFlag(values.count, '--count', MAX_COUNT);
   const spiffe = spiffeOption(identity, values);
+  const format = formatForPath(values.format, values.out, 'pem');
+  const chainOut = values['chain-out'];
+  if (chainOut !== undefined && format === 'der') {
+    throw usageError('--chain-out writes a chain, which DER cannot hold; use --format pem', 'issue');
+  }
 
   const certs = readCertificates(certPath, 'issuer certificate');
-  const key = readPrivateKey(keyPath, 'issuer key');
+  const key = await readKey(keyPath, 'issuer key', values['password-file']);
   const csr = readCsr(csrPath);
   let issuer: Issuer;
   try {
@@ -113,10 +122,13 @@ export const issue: Command = async (args, io) => {
   const elapsed = performance.now() - started;
   if (leaf === undefined) throw new CliError(EXIT.USAGE, 'no leaf was issued');
 
-  const outputs: Output[] = [{ path: values.out, data: leaf.pem }];
-  const chainOut = values['chain-out'];
+  const outputs: Output[] = [
+    { path: values.out, data: format === 'pem' ? leaf.pem : certificateBytes([leaf.der], format) },
+  ];
   if (chainOut !== undefined) outputs.push({ path: chainOut, data: leaf.chainPem });
-  writeOutputs(outputs, values.force);
+  writeOutputs(outputs, values.force, io);
+  // With an output on stdout, stdout holds only that output; the summary goes to stderr.
+  const sink: Io = values.out === STDIO || chainOut === STDIO ? { ...io, out: io.err } : io;
 
   const cert = leaf.certificate;
   const sans = (cert.subjectAltNames ?? []).map(sanText);
@@ -125,8 +137,9 @@ export const issue: Command = async (args, io) => {
       ? `${count} leaves in ${formatDuration(Math.round(elapsed))} (${Math.round((count * 1000) / elapsed)}/s)`
       : undefined;
   if (values.json) {
-    printJson(io, {
+    printJson(sink, {
       leafFile: values.out,
+      format,
       chainFile: chainOut ?? null,
       subject: `CN=${cert.subject.commonName}`,
       serial: cert.serialHex,
@@ -144,9 +157,10 @@ export const issue: Command = async (args, io) => {
       `l5d-pki: warning: leaf cut short to the issuer's expiry, ${rfc3339(issuer.certificate.notAfter)}\n`,
     );
   }
-  io.out(
+  const where = (path: string) => (path === STDIO ? 'stdout' : path);
+  sink.out(
     [
-      `wrote ${[values.out, ...(chainOut === undefined ? [] : [chainOut])].join(' and ')}`,
+      `wrote ${where(values.out)} (${format.toUpperCase()})${chainOut === undefined ? '' : ` and ${where(chainOut)} (PEM chain)`}`,
       `leaf    CN=${cert.subject.commonName}  valid until ${rfc3339(cert.notAfter)}`,
       `SANs    ${sans.join(', ')}`,
       `issuer  CN=${issuer.certificate.subject.commonName}`,

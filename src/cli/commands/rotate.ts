@@ -1,7 +1,13 @@
 import { join } from 'node:path';
-import { type CertificateAuthority, createTrustAnchor, writeBundle } from '../../anchor';
+import {
+  type CertificateAuthority,
+  certificateFingerprint,
+  createTrustAnchor,
+  writeBundle,
+} from '../../anchor';
 import { isPkiError, quoteInput } from '../../errors';
 import { createIssuer, type Issuer } from '../../issuer';
+import type { IssuerSecretScheme } from '../../k8s';
 import type { PrivateKey } from '../../keys';
 import { encodePem } from '../../pem';
 import { formatRotationPlan, planAnchorRotation, rotateIssuer } from '../../rotate';
@@ -10,9 +16,11 @@ import type { Certificate } from '../../x509/types';
 import { durationFlag, HELP, parseFor, required, rfc3339, shellQuote, timeOrNow } from '../args';
 import { type Command, printJson, showHelp } from '../command';
 import { CliError, EXIT, toCliError, usageError } from '../errors';
-import { readBundle, readCertificates, readPrivateKey } from '../inputs';
+import { readBundle, readCertificates } from '../inputs';
 import { ensureDirectory, writeOutputs } from '../io';
+import { keyBytes, PASSWORD_FILE, readKey } from '../keyfiles';
 import { installLine, trustDomainFlag } from './init';
+import { schemeFlag } from './manifests';
 
 function authority(certs: readonly Certificate[], key: PrivateKey, certPath: string): CertificateAuthority {
   const certificate = certs[0]!;
@@ -32,32 +40,68 @@ function summary(c: Certificate) {
     serial: c.serialHex,
     notBefore: rfc3339(c.notBefore),
     notAfter: rfc3339(c.notAfter),
+    sha256Fingerprint: certificateFingerprint(c),
   };
 }
 
 const ISSUER_OPTIONS = {
   ...HELP,
+  ...PASSWORD_FILE,
   'anchor-cert': { type: 'string' },
   'anchor-key': { type: 'string' },
   'issuer-cert': { type: 'string' },
   out: { type: 'string', default: '.' },
   'issuer-lifetime': { type: 'string', default: '8760h' },
   'trust-domain': { type: 'string', default: 'cluster.local' },
+  scheme: { type: 'string' },
+  namespace: { type: 'string' },
   force: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
 } as const;
+
+/** The steps that replace the issuer in a cluster whose issuer Secret has `scheme`. */
+export function issuerSteps(
+  scheme: IssuerSecretScheme,
+  files: { cert: string; key: string; anchors: string },
+  namespace: string | undefined,
+): { apply: string; upgrade: string; lines: string[] } {
+  const ns = namespace === undefined ? '' : ` --namespace ${shellQuote(namespace)}`;
+  const apply = `l5d-pki manifests secret --scheme ${scheme} --issuer-cert ${shellQuote(files.cert)} --issuer-key ${shellQuote(files.key)} --anchors ${shellQuote(files.anchors)}${ns} | kubectl apply -f -`;
+  const upgrade = `linkerd upgrade --identity-issuer-certificate-file ${shellQuote(files.cert)} --identity-issuer-key-file ${shellQuote(files.key)} | kubectl apply -f -`;
+  const check = 'linkerd check --proxy';
+  const lines =
+    scheme === 'linkerd.io/tls'
+      ? [
+          'Replace the issuer Secret (scheme linkerd.io/tls: an Opaque Secret with crt.pem and key.pem, as linkerd install made it);',
+          'the identity service reloads it, and leaves move over as they refresh:',
+          `  ${apply}`,
+          'or, equivalently, let the linkerd CLI rewrite it:',
+          `  ${upgrade}`,
+          `then: ${check}`,
+        ]
+      : [
+          'Replace the issuer Secret (scheme kubernetes.io/tls: tls.crt, tls.key and ca.crt); the identity service',
+          'reloads it, and leaves move over as they refresh. If cert-manager manages this Secret, it renews it itself.',
+          `  ${apply}`,
+          'A cluster on the linkerd.io/tls scheme (linkerd install --identity-issuer-*) takes instead:',
+          `  ${upgrade}`,
+          `then: ${check}`,
+        ];
+  return { apply, upgrade, lines };
+}
 
 const issuer: Command = async (args, io) => {
   const cmd = 'rotate issuer';
   const { values } = parseFor(cmd, { args, options: ISSUER_OPTIONS });
   if (values.help) return showHelp(io, cmd);
+  const scheme = schemeFlag(values.scheme, cmd);
   const certPath = required(values['anchor-cert'], '--anchor-cert', cmd);
   const keyPath = required(values['anchor-key'], '--anchor-key', cmd);
   const lifetime = durationFlag(values['issuer-lifetime'], '--issuer-lifetime');
   const domain = trustDomainFlag(values['trust-domain'], cmd);
   const anchor = authority(
     readCertificates(certPath, 'trust anchor certificate'),
-    readPrivateKey(keyPath, 'trust anchor key'),
+    await readKey(keyPath, 'trust anchor key', values['password-file']),
     certPath,
   );
   const current =
@@ -88,17 +132,19 @@ const issuer: Command = async (args, io) => {
   writeOutputs(
     [
       { path: certOut, data: next.pem },
-      { path: keyOut, data: next.key.exportPkcs8Pem(), secret: true },
+      { path: keyOut, data: await keyBytes(next.key, 'pem', values['password-file']), secret: true },
     ],
     values.force,
   );
-  const apply = `l5d-pki manifests secret --issuer-cert ${shellQuote(certOut)} --issuer-key ${shellQuote(keyOut)} --anchors ${shellQuote(certPath)} | kubectl apply -f -`;
+  const steps = issuerSteps(scheme, { cert: certOut, key: keyOut, anchors: certPath }, values.namespace);
   if (values.json) {
     printJson(io, {
       files: { issuerCert: certOut, issuerKey: keyOut },
       issuer: summary(next.certificate),
       notAfterCut: next.notAfterCut,
-      apply,
+      scheme,
+      apply: steps.apply,
+      upgrade: steps.upgrade,
     });
     return EXIT.OK;
   }
@@ -113,8 +159,7 @@ const issuer: Command = async (args, io) => {
       `issuer  CN=${next.certificate.subject.commonName}  valid until ${rfc3339(next.certificate.notAfter)}`,
       `        signed by CN=${anchor.certificate.subject.commonName}; the trust bundle does not change`,
       '',
-      'Replace the issuer Secret; the identity service reloads it, and leaves move over as they refresh:',
-      apply,
+      ...steps.lines,
       '',
     ].join('\n'),
   );
@@ -123,6 +168,7 @@ const issuer: Command = async (args, io) => {
 
 const ANCHOR_OPTIONS = {
   ...HELP,
+  ...PASSWORD_FILE,
   bundle: { type: 'string' },
   out: { type: 'string', default: '.' },
   'trust-domain': { type: 'string', default: 'cluster.local' },
@@ -192,9 +238,17 @@ const anchor: Command = async (args, io) => {
         data: plan.steps[0].bundle ?? writeBundle([...current, newAnchor.certificate]),
       },
       { path: path('ca.crt'), data: writeBundle([newAnchor.certificate]) },
-      { path: path('ca.key'), data: newAnchor.key.exportPkcs8Pem(), secret: true },
+      {
+        path: path('ca.key'),
+        data: await keyBytes(newAnchor.key, 'pem', values['password-file']),
+        secret: true,
+      },
       { path: path('issuer.crt'), data: newIssuer.pem },
-      { path: path('issuer.key'), data: newIssuer.key.exportPkcs8Pem(), secret: true },
+      {
+        path: path('issuer.key'),
+        data: await keyBytes(newIssuer.key, 'pem', values['password-file']),
+        secret: true,
+      },
     ],
     values.force,
   );
@@ -232,9 +286,15 @@ const anchor: Command = async (args, io) => {
       '',
       formatRotationPlan(plan),
       '',
+      'Anchors (SHA-256 fingerprints tell anchors of the same name apart):',
+      ...plan.oldAnchors.map(
+        (c) => `  old  CN=${c.subject.commonName ?? ''}  sha256 ${certificateFingerprint(c)}`,
+      ),
+      `  new  CN=${newAnchor.certificate.subject.commonName ?? ''}  sha256 ${certificateFingerprint(newAnchor.certificate)}`,
+      '',
       `Files: step 1 installs ${path('ca-bundle.crt')} (old and new anchors); step 2 installs ${path('issuer.crt')} and ${path('issuer.key')};`,
       `step 3 installs ${path('ca.crt')} (the new anchor alone). A fresh install with the new material would be:`,
-      installLine(path('ca.crt'), path('issuer.crt'), path('issuer.key')),
+      installLine(path('ca.crt'), path('issuer.crt'), path('issuer.key'), domain),
       '',
     ].join('\n'),
   );
@@ -244,8 +304,8 @@ const anchor: Command = async (args, io) => {
 /** `l5d-pki rotate issuer|anchor`: a new issuer under the same anchor, or a whole anchor rotation plan. */
 export const rotate: Command = async (args, io) => {
   const [kind, ...rest] = args;
-  if (kind === undefined || kind === '--help' || kind === '-h' || kind === 'help')
-    return showHelp(io, 'rotate');
+  if (kind === '--help' || kind === '-h' || kind === 'help') return showHelp(io, 'rotate');
+  if (kind === undefined) throw usageError('missing what to rotate: issuer or anchor', 'rotate');
   if (kind === 'issuer') return issuer(rest, io);
   if (kind === 'anchor') return anchor(rest, io);
   throw usageError(`unknown rotation ${quoteInput(kind)}; expected issuer or anchor`, 'rotate');

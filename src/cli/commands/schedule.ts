@@ -82,6 +82,9 @@ export const schedule: Command = async (args, io) => {
     } catch (e) {
       throw toCliError(e);
     }
+    // Printed in whole seconds, as every time the CLI prints; a CA is never refreshed by a proxy.
+    const isCa = cert.basicConstraints?.ca === true;
+    delay = Math.round(delay / 1000) * 1000;
     const refreshAt = new Date(now.getTime() + delay);
     const lifetime = cert.notAfter.getTime() - cert.notBefore.getTime();
     const rule =
@@ -96,16 +99,22 @@ export const schedule: Command = async (args, io) => {
       subject: cert.subject.commonName ?? null,
       notBefore: rfc3339(cert.notBefore),
       notAfter: rfc3339(cert.notAfter),
-      proxyRefresh: {
-        delayMs: Math.round(delay),
-        delay: formatDuration(Math.round(delay)),
-        at: rfc3339(refreshAt),
-      },
+      proxyRefresh: isCa
+        ? null
+        : {
+            delayMs: delay,
+            delay: formatDuration(delay),
+            at: rfc3339(refreshAt),
+          },
       certManagerRenewal: { at: rfc3339(renewAt), rule },
     };
     lines.push(
-      `certificate    CN=${cert.subject.commonName ?? ''}  ${rfc3339(cert.notBefore)} .. ${rfc3339(cert.notAfter)}`,
-      `proxy refresh  ${rfc3339(refreshAt)} (in ${formatDuration(Math.round(delay))}: 70% of the time left, within 10s..24h)`,
+      `certificate    CN=${cert.subject.commonName ?? ''}  ${rfc3339(cert.notBefore)} .. ${rfc3339(cert.notAfter)}${isCa ? ' (a CA)' : ''}`,
+      ...(isCa
+        ? []
+        : [
+            `proxy refresh  ${rfc3339(refreshAt)} (in ${formatDuration(delay)}: 70% of the time left, within 10s..24h)`,
+          ]),
       `cert-manager   ${rfc3339(renewAt)} (${relative(renewAt, now)}; ${rule})`,
     );
   }
@@ -126,12 +135,20 @@ export const schedule: Command = async (args, io) => {
     }
     json.plan = {
       leafValidUntil: rfc3339(plan.leafValidUntil),
-      leafRefreshEveryMs: Math.round(plan.leafRefreshEvery),
+      leafRefreshEveryMs: Math.round(plan.leafRefreshEvery / 1000) * 1000,
       events: plan.events.map((e) => ({ ...e, at: rfc3339(e.at) })),
       warnings: plan.warnings,
     };
     if (lines.length > 0) lines.push('');
-    lines.push(formatPlan(plan));
+    const second = (ms: number) => Math.floor(ms / 1000) * 1000;
+    lines.push(
+      formatPlan({
+        ...plan,
+        leafValidUntil: new Date(second(plan.leafValidUntil.getTime())),
+        leafRefreshEvery: Math.round(plan.leafRefreshEvery / 1000) * 1000,
+        events: plan.events.map((e) => ({ ...e, at: new Date(second(e.at.getTime())) })),
+      }),
+    );
   }
   if (values.svg !== undefined) {
     // The timeline: --cert drawn in its role (anchor, issuer or leaf), with the plan's anchors and issuer.

@@ -1,3 +1,4 @@
+import { certificateFingerprint } from '../../anchor';
 import { quoteInput } from '../../errors';
 import { isValidSpiffeId } from '../../spiffe';
 import { createSpiffeBundleSet, type SpiffeBundleSetEntry } from '../../spiffe-bundle';
@@ -80,11 +81,14 @@ export const verify: Command = async (args, io) => {
     return EXIT.INVALID;
   }
   const path = result.path.map((c) => formatName(c.subject));
+  const anchor = result.path[result.path.length - 1]!;
+  const anchorFingerprint = certificateFingerprint(anchor);
   if (values.json) {
     printJson(io, {
       valid: true,
       at: rfc3339(at),
       path,
+      anchor: { subject: formatName(anchor.subject), sha256Fingerprint: anchorFingerprint },
       identity: { dns: result.identity.dns ?? [], spiffeId: result.identity.spiffeId ?? null },
       validUntil: rfc3339(result.validUntil),
     });
@@ -98,6 +102,7 @@ export const verify: Command = async (args, io) => {
     [
       `valid at ${rfc3339(at)}`,
       `path         ${path.join(' -> ')}`,
+      `anchor       ${formatName(anchor.subject)}  sha256 ${anchorFingerprint}`,
       `identity     ${ids.length === 0 ? 'none' : ids.join(', ')}`,
       `valid until  ${rfc3339(result.validUntil)}`,
       '',
