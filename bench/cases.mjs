@@ -1,12 +1,97 @@
 // The benchmark cases. Each case: { name, what, setup(ctx) -> fn | { skip } }, and what its ratios compare to.
 
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject, sign, verify, webcrypto } from 'node:crypto';
 import { csrPool, IDENTITY } from './fixtures.mjs';
 
 /** More distinct CSR keys than any key-handle cache in the library holds. */
 const FRESH_CSRS = 4096;
 /** Distinct leaves the verify cases cycle through. */
 export const LEAF_POOL = 128;
+/** Issuances per call of the concurrent cases (the harness counts each). */
+const CONCURRENT_BATCH = 256;
+
+/** The fresh CSRs, made once per run and shared by the cases that use them. */
+let freshPool;
+async function freshCsrs(L) {
+  freshPool ??= await csrPool(L, IDENTITY, FRESH_CSRS);
+  return freshPool;
+}
+
+/**
+ * `count` issuances with `width` calls in flight: each finished call starts the next, as a server
+ * answering many proxies does.
+ */
+async function inFlight(issue, count, width) {
+  let started = 0;
+  const lane = async () => {
+    while (started < count) {
+      started++;
+      await issue();
+    }
+  };
+  const lanes = [];
+  for (let i = 0; i < width; i++) lanes.push(lane());
+  await Promise.all(lanes);
+}
+
+/** A fresh-CSR issuance case with `width` calls in flight. */
+function concurrentCase(name, width) {
+  return {
+    name,
+    what: `issueLeaf from fresh CSRs, ${width} call${width === 1 ? '' : 's'} in flight, by the wall clock (${CONCURRENT_BATCH} issuances per timed batch)`,
+    floor: 'issue-fresh',
+    batch: CONCURRENT_BATCH,
+    setup: async ({ L, pki }) => {
+      const next = cycle(await freshCsrs(L));
+      const { issuer } = pki;
+      return () =>
+        inFlight(() => L.issueLeaf({ issuer, csr: next(), identity: IDENTITY }), CONCURRENT_BATCH, width);
+    },
+  };
+}
+
+/** What node:crypto needs to check a fresh CSR's signature: its key's point, the signed bytes, the signature. */
+async function freshKeys(L) {
+  return (await freshCsrs(L)).map((der) => {
+    const csr = L.parseCsr(der);
+    const point = csr.publicKey.key;
+    const b64 = (from, to) => Buffer.from(point.subarray(from, to)).toString('base64url');
+    return {
+      spki: Buffer.from(csr.publicKey.der),
+      jwk: { kty: 'EC', crv: 'P-256', x: b64(1, 33), y: b64(33, 65) },
+      point: Buffer.from(point),
+      info: Buffer.from(csr.info),
+      signature: Buffer.from(csr.signature),
+    };
+  });
+}
+
+const RAW_P256 = { name: 'ECDSA', namedCurve: 'P-256' };
+
+/** The ways node:crypto turns a public point it has not seen into a KeyObject. */
+const IMPORTS = {
+  spki: (k) => createPublicKey({ key: k.spki, format: 'der', type: 'spki' }),
+  jwk: (k) => createPublicKey({ key: k.jwk, format: 'jwk' }),
+  raw: async (k) =>
+    KeyObject.from(await webcrypto.subtle.importKey('raw', k.point, RAW_P256, false, ['verify'])),
+};
+
+/** A floor case: import a fresh key by `route`, check the CSR's signature with it. */
+function importCase(route) {
+  return {
+    name: `floor-import-${route}`,
+    what: `node:crypto alone: a fresh P-256 public key imported from ${route === 'raw' ? "WebCrypto 'raw' + KeyObject.from" : route.toUpperCase()}, one signature verified with it`,
+    setup: async ({ L }) => {
+      const next = cycle(await freshKeys(L));
+      const load = IMPORTS[route];
+      return async () => {
+        const k = next();
+        const key = await load(k);
+        if (!verify('sha256', k.info, key, k.signature)) throw new Error(`floor-import-${route} failed`);
+      };
+    },
+  };
+}
 
 /** Whether the library build has path validation yet. */
 export function hasVerify(L) {
@@ -36,22 +121,35 @@ export const CASES = [
   {
     name: 'issue-from-fresh-csr',
     what: `issueLeaf as above, a new key in every CSR (cycling ${FRESH_CSRS} CSRs, more than any key cache holds)`,
-    floor: 'issue',
+    floor: 'issue-fresh',
     peer: 'peer-x509-issue',
     setup: async ({ L, pki }) => {
-      const next = cycle(await csrPool(L, IDENTITY, FRESH_CSRS));
+      const next = cycle(await freshCsrs(L));
       const { issuer } = pki;
       return () => L.issueLeaf({ issuer, csr: next(), identity: IDENTITY });
     },
   },
+  concurrentCase('issue-concurrent', 64),
+  concurrentCase('issue-inflight-1', 1),
+  concurrentCase('issue-inflight-4', 4),
+  concurrentCase('issue-inflight-16', 16),
   {
     name: 'verify-chain',
-    what: `Verifier (warm): leaf DER + issuer DER against a two-anchor bundle, name = identity; ${LEAF_POOL} distinct leaves`,
+    what: `Verifier (warm): leaf DER + issuer DER against a two-anchor bundle, name = identity; ${LEAF_POOL} distinct leaves; every call verifies (no memory of questions: maxRepeatEntries 0)`,
     floor: 'verify',
     peer: 'peer-x509-verify',
     setup: ({ L, pki }) => {
       if (!hasVerify(L)) return { skip: VERIFY_MISSING };
-      return warmVerify(L, pki);
+      return warmVerify(L, pki, { maxRepeatEntries: 0 });
+    },
+  },
+  {
+    name: 'verify-repeat',
+    what: `Verifier asked again: the same ${LEAF_POOL} leaves, issuer, name and usage as verify-chain, each verified before (answered from its memory of verified questions)`,
+    floor: 'verify',
+    setup: ({ L, pki }) => {
+      if (!hasVerify(L)) return { skip: VERIFY_MISSING };
+      return warmVerify(L, pki, {});
     },
   },
   {
@@ -94,6 +192,28 @@ export const CASES = [
     },
   },
   {
+    name: 'floor-issue-fresh',
+    what: "node:crypto alone, per issuance from a fresh CSR: import its key the fastest way (WebCrypto 'raw' + KeyObject.from), verify its signature, sign a leaf TBS with a prepared key",
+    setup: async ({ L, pki }) => {
+      const next = cycle(await freshKeys(L));
+      const signing = createPrivateKey({
+        key: Buffer.from(pki.issuer.key.exportPkcs8()),
+        format: 'der',
+        type: 'pkcs8',
+      });
+      const tbs = L.parseCertificate(pki.leaves[0].der).tbs;
+      return async () => {
+        const k = next();
+        const key = await IMPORTS.raw(k);
+        if (!verify('sha256', k.info, key, k.signature)) throw new Error('floor-issue-fresh failed');
+        sign('sha256', tbs, signing);
+      };
+    },
+  },
+  importCase('spki'),
+  importCase('jwk'),
+  importCase('raw'),
+  {
     name: 'floor-verify',
     what: 'one ECDSA P-256 / SHA-256 verify of a leaf signature, node:crypto, prepared KeyObject',
     setup: ({ L, pki }) => {
@@ -130,9 +250,9 @@ export const CASES = [
 
 // --- verify (wired to the library's Verifier / verifyChain) ----------------------------------------
 
-function warmVerify(L, pki) {
+function warmVerify(L, pki, options) {
   const next = cycle(pki.leaves);
-  const verifier = new L.Verifier({ bundle: pki.bundlePem });
+  const verifier = new L.Verifier({ bundle: pki.bundlePem, ...options });
   const intermediates = [pki.issuer.der];
   return async () => {
     const leaf = next();

@@ -44,7 +44,7 @@ function isPowerOfTwo(n) {
 
 /** The suffix of a case run with the signature checks stubbed. */
 const STUBBED = ', crypto stubbed';
-const NAMES = ['floor-verify', 'verify-chain', `verify-chain${STUBBED}`, 'parse-cert'];
+const NAMES = ['floor-verify', 'verify-chain', `verify-chain${STUBBED}`, 'verify-repeat', 'parse-cert'];
 
 /** The fixtures the child processes share, as JSON: what the verification cases read of `makePki`'s PKI. */
 function fixtureJson(pki) {

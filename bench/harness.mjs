@@ -38,7 +38,7 @@ class Samples {
 }
 
 /** Calls `fn` for about `ms` milliseconds; returns [operations, wall ms, CPU ms]. Records latencies in `samples`. */
-async function timeSlice(fn, ms, samples) {
+async function timeSlice(fn, ms, samples, batch = 1) {
   let ops = 0;
   const cpu0 = process.cpuUsage();
   const start = performance.now();
@@ -49,22 +49,23 @@ async function timeSlice(fn, ms, samples) {
     const r = fn();
     if (isThenable(r)) await r;
     now = performance.now();
-    if (samples) samples.push((now - t0) * 1000);
-    ops++;
+    // A batch case does `batch` operations per call: its latency is per operation, amortized.
+    if (samples) samples.push(((now - t0) * 1000) / batch);
+    ops += batch;
   } while (now < stop);
   const cpu = process.cpuUsage(cpu0);
   return [ops, now - start, (cpu.user + cpu.system) / 1000];
 }
 
 /**
- * Measures `cases` ({ name, fn }[]): a warm-up slice each, then `rounds` interleaved slices of
+ * Measures `cases` ({ name, fn, batch? }[]; `batch`: operations per call, default 1): a warm-up slice each, then `rounds` interleaved slices of
  * `sliceMs`. Returns a Map name -> { opsPerSec (best round), medianOpsPerSec, cpuOpsPerSec (median round,
  * per CPU-second), p50us, p99us, samples }.
  */
 export async function measureAll(cases, { warmupMs = 300, sliceMs = 400, rounds = 5, onProgress } = {}) {
   const state = new Map(cases.map((c) => [c.name, { samples: new Samples(), rates: [], cpuRates: [] }]));
   for (const c of cases) {
-    await timeSlice(c.fn, warmupMs, null);
+    await timeSlice(c.fn, warmupMs, null, c.batch);
     onProgress?.(`warmed ${c.name}`);
   }
   for (let r = 0; r < rounds; r++) {
@@ -76,7 +77,7 @@ export async function measureAll(cases, { warmupMs = 300, sliceMs = 400, rounds 
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const s = state.get(c.name);
-      const [ops, ms, cpuMs] = await timeSlice(c.fn, sliceMs, s.samples);
+      const [ops, ms, cpuMs] = await timeSlice(c.fn, sliceMs, s.samples, c.batch);
       s.rates.push((ops * 1000) / ms);
       s.cpuRates.push((ops * 1000) / Math.max(cpuMs, 1e-3));
     }

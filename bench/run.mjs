@@ -65,6 +65,7 @@ function floorOf(kind, results, field = 'opsPerSec') {
   const v = results.get('floor-verify')?.[field];
   if (kind === 'issue' && s && v) return 1 / (1 / s + 1 / v);
   if (kind === 'verify' && v) return v;
+  if (kind === 'issue-fresh') return results.get('floor-issue-fresh')?.[field];
   return undefined;
 }
 
@@ -104,6 +105,7 @@ async function main() {
   const needed = new Set(selected.map((c) => c.name));
   for (const c of selected) {
     if (c.floor) needed.add('floor-sign').add('floor-verify');
+    if (c.floor === 'issue-fresh') needed.add('floor-issue-fresh');
     if (c.peer) needed.add(c.peer);
   }
   const active = [];
@@ -112,7 +114,7 @@ async function main() {
     const r = await c.setup({ L, pki });
     if (typeof r === 'function') {
       await r(); // fail early, before any timing
-      active.push({ name: c.name, fn: r });
+      active.push({ name: c.name, fn: r, batch: c.batch ?? 1 });
     } else skipped.set(c.name, r.skip);
   }
   log(`cases: ${active.map((c) => c.name).join(', ')}`);
@@ -214,7 +216,9 @@ async function main() {
   console.log(line(head));
   console.log(line(widths.map((w) => '-'.repeat(w))));
   for (const r of rows) console.log(line(r));
-  console.log('floor: issue = 1/(1/floor-sign + 1/floor-verify); verify = floor-verify');
+  console.log(
+    'floor: issue = 1/(1/floor-sign + 1/floor-verify); verify = floor-verify; fresh issues = floor-issue-fresh',
+  );
   if (opts.json) {
     writeFileSync(opts.json, `${JSON.stringify(json, null, 2)}\n`);
     log(`wrote ${opts.json}`);

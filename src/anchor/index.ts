@@ -6,6 +6,7 @@ export {
   DEFAULT_CLOCK_SKEW_MS,
   type TrustAnchorOptions,
 } from './anchor';
+export { MAX_BUNDLE_CERTIFICATES, parseBundle, writeBundle } from './bundle';
 export {
   type AddToBundleOptions,
   addToBundle,
@@ -16,14 +17,11 @@ export {
   certificateFingerprint,
   type DiffBundlesOptions,
   diffBundles,
-  MAX_BUNDLE_CERTIFICATES,
   normalizeFingerprint,
   type PruneBundleOptions,
-  parseBundle,
   pruneBundle,
   type RemoveFromBundleOptions,
   type RenewedPair,
   removeFromBundle,
-  writeBundle,
-} from './bundle';
+} from './bundle-edit';
 export { type RenewOptions, renewCertificate } from './renew';

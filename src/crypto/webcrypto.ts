@@ -29,7 +29,7 @@ function publicHandle(subtle: SubtleCrypto, alg: SignatureAlgorithm, key: Public
   const cacheKey = `${params.name}/${'hash' in params ? String(params.hash) : ''}`;
   let known = publicHandles.get(key);
   if (!known || !sameBytes(known.spki, key.der)) {
-    known = { spki: key.der.slice(), byAlg: new Map() };
+    known = { spki: new Uint8Array(key.der), byAlg: new Map() };
     publicHandles.set(key, known);
   }
   let handle = known.byAlg.get(cacheKey);
@@ -82,7 +82,7 @@ export function webCryptoBackend(subtle: SubtleCrypto): CryptoBackend {
       return pkcs8;
     },
     async signP256(key, data) {
-      const bytes = data.slice(); // what is signed is what was given at the call
+      const bytes = new Uint8Array(data); // a copy (Buffer's slice is a view): what was given at the call
       const raw = await subtle.sign(
         { name: 'ECDSA', hash: 'SHA-256' },
         await signingHandle(key),
@@ -92,8 +92,8 @@ export function webCryptoBackend(subtle: SubtleCrypto): CryptoBackend {
     },
     async verify(alg, key, signature, data) {
       // Copied before the first wait: the verdict is about the bytes given at the call.
-      const bytes = data.slice();
-      let sig: Uint8Array = signature.slice();
+      const bytes = new Uint8Array(data);
+      let sig: Uint8Array = new Uint8Array(signature);
       let params: AlgorithmIdentifier | EcdsaParams | RsaPssParams = { name: 'RSASSA-PKCS1-v1_5' };
       if (alg.kind === 'ecdsa') {
         const raw = derToRawSignature(signature, CURVE_SIZE[key.curve ?? ''] ?? 0);

@@ -205,7 +205,8 @@ export function parseCsr(input: Uint8Array | string): CertificateRequest {
   }
   try {
     // Parsed from a private copy: the result owns its bytes, whatever happens to the caller's buffer.
-    return parseCsrDer(typeof input === 'string' ? der : der.slice());
+    // `new Uint8Array` copies the bytes whatever the array's class says (a Buffer's `slice` is a view).
+    return parseCsrDer(typeof input === 'string' ? der : new Uint8Array(der));
   } catch (e) {
     if (e instanceof PkiError && e.code === 'ERR_DER') {
       throw new PkiError('ERR_CSR_INVALID', `invalid CSR: ${e.message}`, { cause: e });

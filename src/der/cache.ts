@@ -40,7 +40,7 @@ export class ByteCache<T> {
   set(bucket: number, bytes: Uint8Array, start: number, end: number, value: T): void {
     let i = bucket;
     while (i < bucket + WAYS - 1 && this.#keys[i] !== undefined) i++;
-    this.#keys[i] = bytes.slice(start, end);
+    this.#keys[i] = new Uint8Array(bytes.subarray(start, end)); // a copy, even of a Buffer
     this.#values[i] = value;
   }
 }

@@ -353,7 +353,7 @@ export async function certify(options: CertifyOptions): Promise<CertifyResult> {
   // 5. The token.
   let tokenVerdict: TokenVerdict;
   try {
-    tokenVerdict = await authenticator.authenticate(token.slice());
+    tokenVerdict = await authenticator.authenticate(new Uint8Array(token));
   } catch (e) {
     return refuse('INTERNAL', `error validating token for ${identity}: ${describeError(e)}`);
   }

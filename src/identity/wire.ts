@@ -179,7 +179,7 @@ export function decodeCertifyRequest(bytes: Uint8Array): CertifyRequest {
   } catch {
     throw malformed('identity is not UTF-8');
   }
-  return { identity: text, token: token.slice(), csr: csr.slice() };
+  return { identity: text, token: new Uint8Array(token), csr: new Uint8Array(csr) };
 }
 
 /**
@@ -204,13 +204,13 @@ export function decodeCertifyResponse(bytes: Uint8Array): CertifyResponse {
       leaf = r.lengthDelimited();
     } else if (field === 2) {
       expectBytes(wireType, 'intermediate_certificates');
-      intermediates.push(r.lengthDelimited().slice());
+      intermediates.push(new Uint8Array(r.lengthDelimited()));
     } else if (field === 3) {
       expectBytes(wireType, 'valid_until');
       validUntil = decodeTimestamp(r.lengthDelimited());
     } else r.skip(wireType);
   }
-  return { leafCertificate: leaf.slice(), intermediateCertificates: intermediates, validUntil };
+  return { leafCertificate: new Uint8Array(leaf), intermediateCertificates: intermediates, validUntil };
 }
 
 /** Largest `Timestamp.seconds` protobuf allows: 9999-12-31T23:59:59Z. */

@@ -94,7 +94,8 @@ export class PublicKey {
   constructor(point: Uint8Array) {
     requireBytes(point, 'the public point');
     // A raw point is copied before it is checked: the key checked is the key kept.
-    this.point = checkedPoint !== undefined && point === checkedPoint ? point : validPoint(point.slice());
+    this.point =
+      checkedPoint !== undefined && point === checkedPoint ? point : validPoint(new Uint8Array(point));
     this.spki = encodeSpki(this.point);
     this.info = parsePublicKeyInfo(this.spki);
   }
@@ -160,7 +161,7 @@ export class PrivateKey implements SigningKey {
         );
       }
     }
-    this.#scalar = scalar.slice();
+    this.#scalar = new Uint8Array(scalar);
     checkedPoint = point;
     try {
       this.publicKey = new PublicKey(point);

@@ -201,7 +201,7 @@ function adoptStore(foreign: object): TrustStore {
   if (!Array.isArray(anchors)) {
     throw new PkiError('ERR_INVALID_ARGUMENT', 'the TrustStore of another l5d-pki copy has no anchors list');
   }
-  return new TrustStore(anchors.map((a: unknown) => certificateDer(a as Certificate).slice()));
+  return new TrustStore(anchors.map((a: unknown) => new Uint8Array(certificateDer(a as Certificate))));
 }
 
 /**

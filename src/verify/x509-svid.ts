@@ -121,7 +121,7 @@ function svidCertificates(input: ParseX509SvidOptions['certificates']): Certific
       .map((b) => parseCertificate(b.der));
   }
   if (input instanceof Uint8Array) {
-    const own = input.slice();
+    const own = new Uint8Array(input);
     const out: Certificate[] = [];
     for (let pos = 0; pos < own.length; ) {
       const r = new DerReader(own.subarray(pos));
@@ -142,7 +142,7 @@ function svidCertificates(input: ParseX509SvidOptions['certificates']): Certific
 
 function parseInputOrThrow(input: CertificateInput): Certificate {
   if (typeof input === 'string') return parseCertificate(input);
-  return parseCertificate(certificateDer(input).slice());
+  return parseCertificate(certificateDer(input));
 }
 
 /** The PEM blocks of `text`; `ERR_PEM_INVALID` when it has none (go-spiffe: "no PEM blocks found"). */
@@ -163,7 +163,7 @@ function svidKeyDer(input: ParseX509SvidOptions['key']): Uint8Array | undefined 
     if (block === undefined) return undefined;
     der = block.der;
   } else if (input instanceof Uint8Array) {
-    der = input.slice();
+    der = new Uint8Array(input);
   } else {
     throw new PkiError('ERR_INVALID_ARGUMENT', 'key must be PEM text or PKCS#8 DER');
   }

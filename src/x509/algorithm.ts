@@ -36,7 +36,9 @@ export function readSignatureAlgorithm(r: DerReader, what: string): SignatureAlg
   if (hit) return hit;
   // Shared by every certificate that names it: frozen, and nothing decides on its `der` (a copy the
   // cache owns, there to be read), so no holder of one certificate can change another's.
-  const alg = Object.freeze(parseSignatureAlgorithm(r.enterLast(what), bytes.slice(start, end), what, start));
+  const alg = Object.freeze(
+    parseSignatureAlgorithm(r.enterLast(what), new Uint8Array(bytes.subarray(start, end)), what, start),
+  );
   cache.set(bucket, bytes, start, end, alg);
   return alg;
 }

@@ -45,7 +45,9 @@ export function parseCertificate(input: Uint8Array | string): Certificate {
     );
   }
   try {
-    return parseDer(typeof input === 'string' ? der : der.slice());
+    // A private copy of the bytes themselves: `new Uint8Array` copies whatever the array's class says
+    // (a Buffer's `slice` is a view of the caller's memory, a subclass's may be anything).
+    return parseDer(typeof input === 'string' ? der : new Uint8Array(der));
   } catch (e) {
     if (e instanceof PkiError && e.code === 'ERR_DER') {
       throw new PkiError('ERR_CERT_INVALID', `invalid certificate: ${e.message}`, { cause: e });

@@ -714,6 +714,17 @@ export type Op =
     }
   | { readonly kind: 'again'; readonly call: number; readonly request: Request }
   | {
+      readonly kind: 'repeat';
+      /** Which earlier question (a `verify` operation's request) is asked again. */
+      readonly of: number;
+      readonly how: RepeatHow;
+      /** The other time, name or usage, or the leaf's byte to change. */
+      readonly at: number;
+      readonly name: number;
+      readonly usage: (typeof USAGES)[number];
+      readonly byte: number;
+    }
+  | {
       readonly kind: 'fromResult';
       readonly result: number;
       readonly form: 'der' | 'parsed';
@@ -741,6 +752,14 @@ export type Op =
     }
   | { readonly kind: 'rotate'; readonly set: SetId; readonly form: BundleForm }
   | { readonly kind: 'clearCache' };
+
+/**
+ * How a question is asked again: the same, at another time (inside or outside the window in which the
+ * remembered path is valid), with one byte of the leaf changed, or the same bytes with another name or
+ * usage.
+ */
+export type RepeatHow = 'same' | 'time' | 'leafByte' | 'name' | 'usage';
+export const REPEAT_HOWS: readonly RepeatHow[] = ['same', 'time', 'leafByte', 'name', 'usage'];
 
 /** Which operations a property draws. */
 export interface Flavor {
@@ -795,6 +814,18 @@ export function opArb(flavor: Flavor): fc.Arbitrary<Op> {
       }),
     },
     { weight: 1, arbitrary: fc.constant({ kind: 'clearCache' as const }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant('repeat' as const),
+        of: fc.nat(),
+        how: fc.constantFrom<RepeatHow>('same', 'same', ...REPEAT_HOWS),
+        at: fc.nat(TIMES.length - 1),
+        name: fc.nat(NAMES.length - 1),
+        usage: fc.constantFrom(...USAGES),
+        byte: fc.nat(),
+      }),
+    },
   ];
   const donor = fc.nat(POOL_IDS_COUNT - 1);
   if (flavor.inputs) {
@@ -952,6 +983,7 @@ export async function runSequence(seq: Sequence, ctx: RunContext): Promise<void>
   let made = makeBundle(pool, set, seq.form);
   let verifier = new Verifier({ bundle: made.bundle });
   const calls: Call[] = [];
+  const asked: Request[] = [];
   const handed: Uint8Array[] = [];
   const results: VerifyResult[] = [];
 
@@ -998,6 +1030,7 @@ export async function runSequence(seq: Sequence, ctx: RunContext): Promise<void>
     const op = seq.ops[step]!;
     switch (op.kind) {
       case 'verify': {
+        asked.push(op.request);
         const chain = CHAINS[op.request.chain]!;
         const ids = [chain.leaf, ...chain.intermediates];
         const buffers: Uint8Array[] = [];
@@ -1052,6 +1085,39 @@ export async function runSequence(seq: Sequence, ctx: RunContext): Promise<void>
             reference,
           );
         }
+        break;
+      }
+      case 'repeat': {
+        // An earlier question asked again, as fresh DER buffers: the same, or changed in one respect.
+        const earlier = asked[op.of % Math.max(1, asked.length)];
+        if (!earlier) break;
+        const request: Request =
+          op.how === 'time'
+            ? { ...earlier, at: op.at }
+            : op.how === 'name'
+              ? { ...earlier, name: op.name }
+              : op.how === 'usage'
+                ? { ...earlier, usage: op.usage }
+                : earlier;
+        const chain = CHAINS[request.chain]!;
+        const leaf = copyOf(pool, chain.leaf);
+        if (op.how === 'leafByte') {
+          const i = op.byte % leaf.length;
+          leaf[i] = leaf[i]! ^ (1 << (op.byte % 8));
+        }
+        const name = NAMES[request.name];
+        const at = TIMES[request.at]!;
+        const given = (): ChainInput => ({
+          leaf: leaf.slice(),
+          intermediates: chain.intermediates.map((id) => copyOf(pool, id)),
+          at: new Date(at.getTime()),
+          usage: request.usage,
+          ...(name === undefined ? {} : { name }),
+        });
+        const cold = await settled(() => verifyChain({ ...given(), bundle: freshBundle(pool, set) }));
+        const warm = await run(step, op, given(), []);
+        if (!isDeepStrictEqual(warm, cold))
+          fail(step, op, `warm ≠ cold on a question asked again (${op.how})`, warm, cold);
         break;
       }
       case 'again':
@@ -1136,7 +1202,7 @@ export async function runSequence(seq: Sequence, ctx: RunContext): Promise<void>
         break;
       }
       case 'mutateAnchor': {
-        const anchors = verifier.store.anchors;
+        const anchors = verifier.store!.anchors;
         if (op.how === 'array') {
           const donor = donorCert(pool, op.donor);
           attempt(() => {
