@@ -531,7 +531,7 @@ Flags:
   --issuer-cert FILE            issuer certificate PEM (more certificates after it form its chain)
   --issuer-key FILE             issuer private key
   --issuer-dir DIR              instead: the mounted issuer Secret (Kubernetes swaps its ..data symlink)
-  --scheme SCHEME               kubernetes.io/tls (tls.crt, tls.key; default) or linkerd.io/tls (crt.pem, key.pem)
+  --scheme SCHEME               linkerd.io/tls (crt.pem, key.pem; default) or kubernetes.io/tls (tls.crt, tls.key)
   --anchors FILE                trust anchors bundle (PEM)
   --token-jwks FILE             the service-account issuer's keys, a JSON Web Key Set (/openid/v1/jwks)
   --token-issuer ISS            require this "iss" in tokens

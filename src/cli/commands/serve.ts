@@ -22,7 +22,7 @@ const OPTIONS = {
   'issuer-cert': { type: 'string' },
   'issuer-key': { type: 'string' },
   'issuer-dir': { type: 'string' },
-  scheme: { type: 'string', default: 'kubernetes.io/tls' },
+  scheme: { type: 'string', default: 'linkerd.io/tls' },
   anchors: { type: 'string' },
   'token-jwks': { type: 'string' },
   'token-issuer': { type: 'string' },
