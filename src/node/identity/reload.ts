@@ -22,6 +22,11 @@ export interface WatchIssuerFilesOptions {
   readonly intervalMs?: number;
   /** Receives `IssuerUpdated` and `IssuerUpdateSkipped`, as Linkerd names these events. */
   readonly log?: (entry: IdentityLogEntry) => void;
+  /**
+   * Whether changes in the files' directories are watched (default `true`); `false` leaves the polling
+   * and explicit {@link IssuerFilesWatcher.check} calls, for callers that decide when to look.
+   */
+  readonly watchDirectory?: boolean;
 }
 
 /**
@@ -147,7 +152,9 @@ export function watchIssuerFiles(
   const timer = setInterval(() => void check(), intervalMs);
   timer.unref();
   const watchers: FSWatcher[] = [];
-  for (const dir of new Set([dirname(options.certificateFile), dirname(options.keyFile)])) {
+  const dirs =
+    options.watchDirectory === false ? [] : [dirname(options.certificateFile), dirname(options.keyFile)];
+  for (const dir of new Set(dirs)) {
     try {
       const w = watch(dir, { persistent: false }, () => void check());
       w.on('error', () => {});
