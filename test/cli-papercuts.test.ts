@@ -3,9 +3,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeBackendEsbuild } from '../build/node-backend.ts';
+import { bundleCli } from './helpers/cli-run';
 
 const ROOT = resolve(import.meta.dirname, '..');
 let cli = '';
@@ -35,17 +34,7 @@ beforeAll(async () => {
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
   bundleDir = mkdtempSync(join(ROOT, '.tmp', 'cli-papercuts-'));
   cli = join(bundleDir, 'cli.js');
-  await build({
-    entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'es2022',
-    packages: 'external',
-    plugins: [nodeBackendEsbuild],
-    logLevel: 'silent',
-  });
+  await bundleCli(cli);
   for (const line of ['init --out pki', 'init --out foreign']) {
     const r = await run(line);
     expect(r.status, r.stderr).toBe(0);

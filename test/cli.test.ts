@@ -15,10 +15,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { nodeBackendEsbuild } from '../build/node-backend.ts';
+import { bundleCli } from './helpers/cli-run';
 import { hasOpenssl, OPENSSL } from './helpers/openssl';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -54,18 +53,7 @@ async function cliPath(): Promise<string> {
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
   bundleDir = mkdtempSync(join(ROOT, '.tmp', 'cli-test-'));
   const outfile = join(bundleDir, 'cli.js');
-  await build({
-    entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'es2022',
-    packages: 'external',
-    banner: { js: '#!/usr/bin/env node' },
-    plugins: [nodeBackendEsbuild],
-    logLevel: 'silent',
-  });
+  await bundleCli(outfile);
   return outfile;
 }
 

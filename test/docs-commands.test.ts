@@ -5,6 +5,7 @@
 // There is no Kubernetes cluster and no `linkerd` CLI here: a line that pipes into `kubectl apply -f -`
 // runs its left side and the YAML it prints must parse; `kubectl` and `linkerd` lines are checked for
 // shape only (a known subcommand, `apply` rather than a `create` that fails on an existing object).
+
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -18,10 +19,9 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { nodeBackendEsbuild } from '../build/node-backend.ts';
+import { bundleCli } from './helpers/cli-run';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -64,17 +64,7 @@ beforeAll(async () => {
   // The bundle sits inside the repository, so its dependencies resolve from node_modules as after an install.
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
   bin = mkdtempSync(join(ROOT, '.tmp', 'docs-commands-'));
-  await build({
-    entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')],
-    outfile: join(bin, 'cli.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'es2022',
-    packages: 'external',
-    plugins: [nodeBackendEsbuild],
-    logLevel: 'silent',
-  });
+  await bundleCli(join(bin, 'cli.mjs'));
   writeFileSync(
     join(bin, 'l5d-pki'),
     `#!/bin/sh\nexec "${process.execPath}" "${join(bin, 'cli.mjs')}" "$@"\n`,

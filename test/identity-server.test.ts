@@ -17,10 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { credentials, Metadata, makeGenericClientConstructor } from '@grpc/grpc-js';
-import { build } from 'esbuild';
 import { exportJWK, generateKeyPair as joseKeyPair, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { nodeBackendEsbuild } from '../build/node-backend.ts';
 import { createTrustAnchor } from '../src/anchor';
 import { createCsr } from '../src/csr';
 import { staticTokenAuthenticator, type TokenAuthenticator } from '../src/identity';
@@ -39,6 +37,7 @@ import {
 } from '../src/node';
 import { IDENTITY_SERVICE } from '../src/node/identity/grpc';
 import { parseCertificate } from '../src/x509';
+import { bundleCli } from './helpers/cli-run';
 import { hasOpenssl, OpensslDir } from './helpers/openssl';
 import { WEB_IDENTITY } from './helpers/pki';
 
@@ -935,17 +934,7 @@ async function cliPath(): Promise<string> {
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
   bundleDir = mkdtempSync(join(ROOT, '.tmp', 'identity-cli-'));
   cli = join(bundleDir, 'cli.js');
-  await build({
-    entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'es2022',
-    packages: 'external',
-    plugins: [nodeBackendEsbuild],
-    logLevel: 'silent',
-  });
+  await bundleCli(cli);
   return cli;
 }
 

@@ -18,15 +18,11 @@ function newestSource(dir: string): number {
   return newest;
 }
 
-/** The CLI script to run, and the directory made for it (to remove afterwards), if any. */
-export async function cliScript(): Promise<{ script: string; made: string | undefined }> {
-  const inputs = ['package.json', 'tsup.config.ts', 'build/node-backend.ts'].map((f) => join(ROOT, f));
-  const newest = Math.max(newestSource(join(ROOT, 'src')), ...inputs.map((f) => statSync(f).mtimeMs));
-  if (existsSync(DIST_CLI) && statSync(DIST_CLI).mtimeMs >= newest)
-    return { script: DIST_CLI, made: undefined };
-  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
-  const made = mkdtempSync(join(ROOT, '.tmp', 'cli-test-'));
-  const outfile = join(made, 'cli.js');
+/**
+ * Bundles the CLI from the sources into `outfile` (inside the repository, so that its dependencies
+ * resolve from node_modules as they do after an install), with the node:crypto backend.
+ */
+export async function bundleCli(outfile: string): Promise<void> {
   await build({
     entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')],
     outfile,
@@ -39,6 +35,18 @@ export async function cliScript(): Promise<{ script: string; made: string | unde
     plugins: [nodeBackendEsbuild],
     logLevel: 'silent',
   });
+}
+
+/** The CLI script to run, and the directory made for it (to remove afterwards), if any. */
+export async function cliScript(): Promise<{ script: string; made: string | undefined }> {
+  const inputs = ['package.json', 'tsup.config.ts', 'build/node-backend.ts'].map((f) => join(ROOT, f));
+  const newest = Math.max(newestSource(join(ROOT, 'src')), ...inputs.map((f) => statSync(f).mtimeMs));
+  if (existsSync(DIST_CLI) && statSync(DIST_CLI).mtimeMs >= newest)
+    return { script: DIST_CLI, made: undefined };
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  const made = mkdtempSync(join(ROOT, '.tmp', 'cli-test-'));
+  const outfile = join(made, 'cli.js');
+  await bundleCli(outfile);
   return { script: outfile, made };
 }
 
