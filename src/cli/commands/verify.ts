@@ -2,14 +2,14 @@ import { certificateFingerprint } from '../../anchor';
 import { quoteInput } from '../../errors';
 import { isValidSpiffeId } from '../../spiffe';
 import { createSpiffeBundleSet, type SpiffeBundleSetEntry } from '../../spiffe-bundle';
-import type { Usage } from '../../verify';
+import type { Usage, VerifyFailure } from '../../verify';
 import { verifyChain, verifySvid } from '../../verify';
 import { formatName } from '../../x509';
 import { HELP, parseFor, required, rfc3339, timeOrNow } from '../args';
 import { type Command, printJson, showHelp } from '../command';
 import { EXIT, type ExitStatus, toCliError, usageError } from '../errors';
 import { readBundle, readCertificates } from '../inputs';
-import { readInput } from '../io';
+import { type Io, readInput } from '../io';
 
 const OPTIONS = {
   ...HELP,
@@ -65,21 +65,7 @@ export const verify: Command = async (args, io) => {
     throw toCliError(e);
   }
 
-  if (!result.ok) {
-    const which =
-      result.certIndex < 0 ? '' : result.certIndex === 0 ? 'leaf: ' : `certificate ${result.certIndex}: `;
-    if (values.json) {
-      printJson(io, {
-        valid: false,
-        code: result.code,
-        reason: result.reason,
-        certIndex: result.certIndex,
-        at: rfc3339(at),
-      });
-    }
-    io.err(`l5d-pki: invalid: ${which}${result.reason.replace(/\s*[\r\n]+\s*/g, ' ')} [${result.code}]\n`);
-    return EXIT.INVALID;
-  }
+  if (!result.ok) return reportInvalid(io, result, at, values.json);
   const path = result.path.map((c) => formatName(c.subject));
   const anchor = result.path[result.path.length - 1]!;
   const anchorFingerprint = certificateFingerprint(anchor);
@@ -159,21 +145,7 @@ async function verifyAgainstSpiffeBundles(
   } catch (e) {
     throw toCliError(e);
   }
-  if (!result.ok) {
-    const which =
-      result.certIndex < 0 ? '' : result.certIndex === 0 ? 'leaf: ' : `certificate ${result.certIndex}: `;
-    if (values.json) {
-      printJson(io, {
-        valid: false,
-        code: result.code,
-        reason: result.reason,
-        certIndex: result.certIndex,
-        at: rfc3339(at),
-      });
-    }
-    io.err(`l5d-pki: invalid: ${which}${result.reason.replace(/\s*[\r\n]+\s*/g, ' ')} [${result.code}]\n`);
-    return EXIT.INVALID;
-  }
+  if (!result.ok) return reportInvalid(io, result, at, values.json);
   const path = result.path.map((c) => formatName(c.subject));
   if (values.json) {
     printJson(io, {
@@ -197,4 +169,21 @@ async function verifyAgainstSpiffeBundles(
     ].join('\n'),
   );
   return EXIT.OK;
+}
+
+/** Prints why a chain was refused (one line on stderr, and the JSON when asked) and gives exit 1. */
+function reportInvalid(io: Io, result: VerifyFailure, at: Date, json: boolean): ExitStatus {
+  const which =
+    result.certIndex < 0 ? '' : result.certIndex === 0 ? 'leaf: ' : `certificate ${result.certIndex}: `;
+  if (json) {
+    printJson(io, {
+      valid: false,
+      code: result.code,
+      reason: result.reason,
+      certIndex: result.certIndex,
+      at: rfc3339(at),
+    });
+  }
+  io.err(`l5d-pki: invalid: ${which}${result.reason.replace(/\s*[\r\n]+\s*/g, ' ')} [${result.code}]\n`);
+  return EXIT.INVALID;
 }
