@@ -10,6 +10,8 @@
 //   node bench/run.mjs --decompose      # JavaScript vs crypto time in the hot paths (bench/decompose.mjs)
 //   node bench/run.mjs --footprint      # per-call instructions and cache misses under cachegrind (bench/footprint.mjs)
 //   node bench/run.mjs --footprint --last-level 768   # the same with a 768 KiB last-level cache
+//   node bench/run.mjs --certify        # Identity/Certify over TLS under load (bench/certify.mjs)
+//   node bench/run.mjs --certify --generators 2 --channels 4   # its switches: see bench/certify.mjs
 //
 // Throughput is the best of the interleaved rounds (the least disturbed: the machine may be shared);
 // the median round is printed too. Latency percentiles are over every timed call.
@@ -24,8 +26,24 @@ import { measureAll } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** The switches of `--certify`, each with a value, passed on to bench/certify.mjs. */
+const CERTIFY_SWITCHES = new Set([
+  '--generators',
+  '--channels',
+  '--duration',
+  '--max-calls',
+  '--levels',
+  '--client',
+]);
+
 function parseArgs(argv) {
-  const opts = { rounds: 5, slice: 400, warmup: 300, entry: resolve(here, '../dist/node.js') };
+  const opts = {
+    rounds: 5,
+    slice: 400,
+    warmup: 300,
+    entry: resolve(here, '../dist/node.js'),
+    certifyArgs: [],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -43,10 +61,12 @@ function parseArgs(argv) {
     else if (a === '--decompose') opts.decompose = true;
     else if (a === '--footprint') opts.footprint = true;
     else if (a === '--last-level') opts.lastLevel = Number(value());
+    else if (a === '--certify') opts.certify = true;
+    else if (CERTIFY_SWITCHES.has(a)) opts.certifyArgs.push(a, value());
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node bench/run.mjs [--json file] [--filter regex] [--rounds n] [--slice ms] [--warmup ms] [--entry file] [--scaling] [--decompose] [--footprint [--last-level KiB]]',
+        'usage: node bench/run.mjs [--json file] [--filter regex] [--rounds n] [--slice ms] [--warmup ms] [--entry file] [--scaling] [--decompose] [--footprint [--last-level KiB]] [--certify [--generators n] [--channels n] [--duration ms] [--max-calls n] [--levels 1,16,64] [--client raw|library|connect]]',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
@@ -89,6 +109,11 @@ async function main() {
   if (opts.decompose) {
     const { runDecompose } = await import('./decompose.mjs');
     await runDecompose(opts);
+    return;
+  }
+  if (opts.certify) {
+    const { runCertify } = await import('./certify.mjs');
+    await runCertify(opts, opts.certifyArgs);
     return;
   }
   if (opts.footprint) {

@@ -1,0 +1,366 @@
+// The identity service under load: `Identity/Certify` over gRPC, HTTP/2 and TLS on 127.0.0.1, called by
+// a load generator in its own process(es) (bench/certify-client.mjs) with a fresh key and CSR per call,
+// at 1, 16 and 64 calls in flight; next to the in-process rate of the `certify` handler with 64 in flight,
+// from the same run and the same fresh CSRs.
+//
+//   node bench/run.mjs --certify [--json out.json]
+//   node bench/run.mjs --certify --generators 2 --channels 4    # two generator processes, 4 connections each
+//   node bench/run.mjs --certify --duration 3000 --max-calls 12000 --levels 1,16,64
+//   node bench/run.mjs --certify --client library   # l5d-pki's own client: signs each CSR, verifies each chain
+//   node bench/run.mjs --certify --client connect   # a new connection and TLS handshake for every call
+//
+// The server is started in this process from fresh material (a trust anchor, an issuer loaded from PEM as
+// the service loads its Secret, a static token table, so no token verification is measured). Every level
+// stops after `--duration` ms or `--max-calls` calls, whichever comes first; the run stops by itself.
+
+import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { csrPool, IDENTITY } from './fixtures.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TOKEN = 'token-of-web';
+const USERNAME = 'system:serviceaccount:shop:web';
+/** Calls each generator makes before timing: connections, TLS handshakes, compiled code on both sides. */
+const WARMUP_CALLS = 600;
+/** Fresh CSRs the in-process rate cycles through (more than any key-handle cache in the library holds). */
+const IN_PROCESS_CSRS = 8192;
+
+function fmt(n, digits = 0) {
+  if (n === undefined || Number.isNaN(n)) return '';
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function quantile(sorted, q) {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+function cpuMsSince(start) {
+  const c = process.cpuUsage(start);
+  return (c.user + c.system) / 1000;
+}
+
+/** The `certify` handler called directly, `width` in flight, for `durationMs`: calls/s, p50, p99. */
+async function inProcess(L, ctx, csrs, width, durationMs) {
+  const request = (csr) => ({ identity: IDENTITY, token: ctx.token, csr });
+  let i = 0;
+  let calls = 0;
+  const lat = [];
+  const t0 = performance.now();
+  const stop = t0 + durationMs;
+  const cpu0 = process.cpuUsage();
+  const lane = async () => {
+    while (performance.now() < stop) {
+      const csr = csrs[i++ % csrs.length];
+      const s = performance.now();
+      const r = await L.certify({
+        request: request(csr),
+        authenticator: ctx.authenticator,
+        issuer: ctx.issuer,
+        bundle: ctx.store,
+      });
+      if (!r.ok) throw new Error(`in-process certify refused: ${r.code} ${r.message}`);
+      lat.push((performance.now() - s) * 1000);
+      calls++;
+    }
+  };
+  await Promise.all(Array.from({ length: width }, lane));
+  const wallMs = performance.now() - t0;
+  const cpuMs = cpuMsSince(cpu0);
+  lat.sort((a, b) => a - b);
+  return {
+    callsPerSec: (calls * 1000) / wallMs,
+    p50ms: quantile(lat, 0.5) / 1000,
+    p99ms: quantile(lat, 0.99) / 1000,
+    calls,
+    serverCpuPerCallUs: (cpuMs * 1000) / calls,
+  };
+}
+
+function startGenerator(message) {
+  const child = fork(resolve(here, 'certify-client.mjs'), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const queue = [];
+  const waiters = [];
+  child.on('message', (m) => {
+    if (m.type === 'error') {
+      const w = waiters.shift();
+      if (w) w.reject(new Error(`load generator: ${m.message}`));
+      return;
+    }
+    const w = waiters.shift();
+    if (w) w.resolve(m);
+    else queue.push(m);
+  });
+  child.on('exit', (code) => {
+    for (const w of waiters.splice(0)) w.reject(new Error(`load generator exited with ${code}`));
+  });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      if (queue.length) resolve(queue.shift());
+      else waiters.push({ resolve, reject });
+    });
+  child.send({ type: 'setup', ...message });
+  return { child, next };
+}
+
+function parseCertifyArgs(argv) {
+  const o = {
+    generators: 1,
+    channels: 1,
+    durationMs: 3000,
+    maxCalls: 12_000,
+    levels: [1, 16, 64],
+    client: 'raw',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => argv[++i];
+    if (a === '--generators') o.generators = Number(v());
+    else if (a === '--channels') o.channels = Number(v());
+    else if (a === '--duration') o.durationMs = Number(v());
+    else if (a === '--max-calls') o.maxCalls = Number(v());
+    else if (a === '--levels') o.levels = v().split(',').map(Number);
+    else if (a === '--client') o.client = v();
+  }
+  if (!(o.generators >= 1 && o.generators <= 4)) throw new Error('--generators must be 1 to 4');
+  if (!(o.channels >= 1 && o.channels <= 16)) throw new Error('--channels must be 1 to 16');
+  if (!(o.durationMs > 0 && o.durationMs <= 30_000)) throw new Error('--duration must be 1 to 30000 ms');
+  if (!(o.maxCalls > 0 && o.maxCalls <= 100_000)) throw new Error('--max-calls must be 1 to 100000');
+  if (!['raw', 'library', 'connect'].includes(o.client))
+    throw new Error('--client must be raw, library or connect');
+  return o;
+}
+
+/**
+ * Runs the load: prints the table, writes `--json` when asked. `opts` from bench/run.mjs (entry, json,
+ * quiet) and `argv` for this mode's own switches.
+ */
+export async function runCertify(opts, argv) {
+  const c = parseCertifyArgs(argv);
+  const log = opts.quiet ? () => {} : (m) => process.stderr.write(`  ${m}\n`);
+  const load0 = loadavg();
+  const L = await import(pathToFileURL(opts.entry).href);
+  const nodeEntry = resolve(here, '../dist/node-tls.js');
+  const N = await import(pathToFileURL(nodeEntry).href);
+
+  const anchor = await L.createTrustAnchor();
+  const made = await L.createIssuer({ anchor });
+  const issuer = L.loadIssuer({ certificate: made.pem + anchor.pem, key: made.key.exportPkcs8Pem() });
+  const authenticator = L.staticTokenAuthenticator({ [TOKEN]: USERNAME });
+  const store = L.createTrustStore(anchor.pem);
+  const ctx = { token: new TextEncoder().encode(TOKEN), authenticator, issuer, store };
+  const server = await N.startIdentityServer({
+    issuer,
+    bundle: anchor.pem,
+    authenticator,
+    listen: '127.0.0.1:0',
+  });
+  log(`server on ${server.address} (${server.serverName})`);
+
+  const generators = [];
+  try {
+    // Enough fresh CSRs for every level to run to its count (each is used once), split among generators.
+    const pool = Math.ceil((c.levels.length * c.maxCalls) / c.generators);
+    const t = performance.now();
+    for (let g = 0; g < c.generators; g++)
+      generators.push(
+        startGenerator({
+          entry: opts.entry,
+          nodeEntry,
+          server: server.address,
+          serverName: server.serverName,
+          anchorsPem: anchor.pem,
+          identity: IDENTITY,
+          token: TOKEN,
+          channels: c.channels,
+          pool,
+          warmup: WARMUP_CALLS,
+          client: c.client,
+        }),
+      );
+    // Meanwhile, the in-process reference's CSRs and a warm-up of the handler.
+    const csrs = await csrPool(L, IDENTITY, IN_PROCESS_CSRS);
+    await inProcess(L, ctx, csrs, 64, 500);
+    for (const g of generators) {
+      const m = await g.next();
+      if (m.type !== 'ready') throw new Error(`load generator: unexpected ${m.type}`);
+    }
+    log(
+      `generators ready (${c.generators} × ${pool} fresh CSRs, ${c.client} client) in ${fmt(performance.now() - t)} ms`,
+    );
+
+    // In-process before and after the network levels; the better of the two is the reference.
+    const before = await inProcess(L, ctx, csrs, 64, c.durationMs);
+    log(`in-process, 64 in flight: ${fmt(before.callsPerSec)} calls/s`);
+    const levels = [];
+    for (const width of c.levels) {
+      globalThis.gc?.();
+      await new Promise((r) => setTimeout(r, 50));
+      const share = (g) => Math.floor(width / c.generators) + (g < width % c.generators ? 1 : 0);
+      const cpu0 = process.cpuUsage();
+      const elu0 = performance.eventLoopUtilization();
+      const t0 = performance.now();
+      const active = generators.filter((_, g) => share(g) > 0);
+      for (const [g, gen] of generators.entries())
+        if (share(g) > 0)
+          gen.child.send({
+            type: 'level',
+            inFlight: share(g),
+            durationMs: c.durationMs,
+            maxCalls: Math.ceil(c.maxCalls / active.length),
+          });
+      const results = await Promise.all(active.map((gen) => gen.next()));
+      const wallMs = performance.now() - t0;
+      const serverCpuMs = cpuMsSince(cpu0);
+      const serverLoop = performance.eventLoopUtilization(elu0).utilization;
+      for (const r of results) {
+        if (r.type !== 'result') throw new Error(`load generator: unexpected ${r.type}`);
+        if (r.failures)
+          throw new Error(`${r.failures} calls failed at ${width} in flight: ${r.firstFailure}`);
+      }
+      const calls = results.reduce((s, r) => s + r.calls, 0);
+      const lat = results.flatMap((r) => r.latenciesUs).sort((a, b) => a - b);
+      const genWall = Math.max(...results.map((r) => r.wallMs));
+      const row = {
+        inFlight: width,
+        callsPerSec: (calls * 1000) / genWall,
+        p50ms: quantile(lat, 0.5) / 1000,
+        p99ms: quantile(lat, 0.99) / 1000,
+        calls,
+        stoppedBy: results.some((r) => r.exhausted) || calls >= c.maxCalls ? 'count' : 'time',
+        serverCpuPerCallUs: (serverCpuMs * 1000) / calls,
+        serverCpuShare: serverCpuMs / wallMs,
+        serverLoop,
+        generatorCpuPerCallUs: (results.reduce((s, r) => s + r.cpuMs, 0) * 1000) / calls,
+        generatorCpuShare: results.reduce((s, r) => s + r.cpuMs, 0) / genWall,
+      };
+      levels.push(row);
+      log(
+        `${width} in flight: ${fmt(row.callsPerSec)} calls/s, p50 ${fmt(row.p50ms, 2)} ms, p99 ${fmt(row.p99ms, 2)} ms`,
+      );
+    }
+    const after = await inProcess(L, ctx, csrs, 64, c.durationMs);
+    log(`in-process again: ${fmt(after.callsPerSec)} calls/s`);
+    const reference = after.callsPerSec > before.callsPerSec ? after : before;
+    const load1 = loadavg();
+
+    const cpu = cpus();
+    console.log(
+      `l5d-pki certify under load — node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown'}; ` +
+        `load average ${load0[0].toFixed(2)} before, ${load1[0].toFixed(2)} after`,
+    );
+    console.log(
+      `server in this process on ${server.address}; ${c.generators} generator process${c.generators > 1 ? 'es' : ''} × ` +
+        `${c.channels} connection${c.channels > 1 ? 's' : ''}, ${c.client} client; a fresh key and CSR per call; ` +
+        `each level ${c.durationMs} ms or ${fmt(c.maxCalls)} calls`,
+    );
+    const head = [
+      'case',
+      'calls/s',
+      'p50 ms',
+      'p99 ms',
+      'calls',
+      '× in-process',
+      'server cpu µs/call',
+      'server cpu',
+      'server loop busy',
+      'client cpu µs/call',
+    ];
+    const rows = [
+      [
+        'in-process 64',
+        fmt(reference.callsPerSec),
+        fmt(reference.p50ms, 2),
+        fmt(reference.p99ms, 2),
+        fmt(reference.calls),
+        '1.00×',
+        fmt(reference.serverCpuPerCallUs),
+        '',
+        '',
+        '',
+      ],
+      ...levels.map((r) => [
+        `tls ${r.inFlight}`,
+        fmt(r.callsPerSec),
+        fmt(r.p50ms, 2),
+        fmt(r.p99ms, 2),
+        fmt(r.calls),
+        `${fmt(r.callsPerSec / reference.callsPerSec, 2)}×`,
+        fmt(r.serverCpuPerCallUs),
+        `${fmt(r.serverCpuShare * 100)} %`,
+        `${fmt(r.serverLoop * 100)} %`,
+        fmt(r.generatorCpuPerCallUs),
+      ]),
+    ];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+    const line = (cells) =>
+      cells.map((x, i) => (i === 0 ? String(x).padEnd(widths[i]) : String(x).padStart(widths[i]))).join('  ');
+    console.log(line(head));
+    console.log(line(widths.map((w) => '-'.repeat(w))));
+    for (const r of rows) console.log(line(r));
+    const at64 = levels.find((r) => r.inFlight === 64);
+    if (at64)
+      console.log(
+        `target at 64 in flight: ≥ 0.50 × in-process (${fmt(at64.callsPerSec / reference.callsPerSec, 2)}×) and p99 < 20 ms (${fmt(at64.p99ms, 2)} ms): ` +
+          (at64.callsPerSec >= 0.5 * reference.callsPerSec && at64.p99ms < 20 ? 'met' : 'NOT met'),
+      );
+
+    if (opts.json) {
+      const r2 = (x, d = 2) => Number(x.toFixed(d));
+      const json = {
+        machine: {
+          node: process.version,
+          cpus: cpu.length,
+          cpuModel: cpu[0]?.model ?? 'unknown',
+          platform: `${process.platform}-${process.arch}`,
+        },
+        loadAverage: { before: r2(load0[0]), after: r2(load1[0]) },
+        method: {
+          generators: c.generators,
+          channelsPerGenerator: c.channels,
+          client: c.client,
+          levelMs: c.durationMs,
+          maxCallsPerLevel: c.maxCalls,
+          authenticator: 'static token table',
+          inProcess: 'certify handler, 64 in flight, the better of a run before and one after the levels',
+        },
+        inProcess: {
+          callsPerSec: Math.round(reference.callsPerSec),
+          p50ms: r2(reference.p50ms, 3),
+          p99ms: r2(reference.p99ms, 3),
+          before: Math.round(before.callsPerSec),
+          after: Math.round(after.callsPerSec),
+        },
+        levels: levels.map((r) => ({
+          inFlight: r.inFlight,
+          callsPerSec: Math.round(r.callsPerSec),
+          vsInProcess: r2(r.callsPerSec / reference.callsPerSec, 3),
+          p50ms: r2(r.p50ms, 3),
+          p99ms: r2(r.p99ms, 3),
+          calls: r.calls,
+          stoppedBy: r.stoppedBy,
+          serverCpuPerCallUs: Math.round(r.serverCpuPerCallUs),
+          serverCpuShare: r2(r.serverCpuShare),
+          serverEventLoopBusy: r2(r.serverLoop),
+          generatorCpuPerCallUs: Math.round(r.generatorCpuPerCallUs),
+          generatorCpuShare: r2(r.generatorCpuShare),
+        })),
+      };
+      writeFileSync(opts.json, `${JSON.stringify(json, null, 2)}\n`);
+      log(`wrote ${opts.json}`);
+    }
+  } finally {
+    for (const g of generators) {
+      if (g.child.connected) g.child.send({ type: 'done' });
+      const t = setTimeout(() => g.child.kill('SIGKILL'), 5000);
+      t.unref();
+    }
+    await server.close(2000);
+  }
+}
