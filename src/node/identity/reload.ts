@@ -2,7 +2,15 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { sameBytes } from '../../der';
+import { PkiError } from '../../errors';
 import { loadIssuer } from '../../issuer/issuer';
+import {
+  optionalFunction,
+  optionalNumber,
+  requireObject,
+  requireOptions,
+  requireString,
+} from '../../validate';
 import type { IdentityLogEntry, IdentityServer } from './server';
 
 /**
@@ -88,6 +96,14 @@ export function watchIssuerFiles(
   server: IdentityServer,
   options: WatchIssuerFilesOptions,
 ): IssuerFilesWatcher {
+  requireObject(server, 'the server');
+  if (typeof (server as { setIssuer?: unknown }).setIssuer !== 'function')
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'watchIssuerFiles takes a server from startIdentityServer');
+  requireOptions(options, 'watchIssuerFiles');
+  requireString(options.certificateFile, '`certificateFile`');
+  requireString(options.keyFile, '`keyFile`');
+  optionalNumber(options.intervalMs, '`intervalMs`');
+  optionalFunction(options.log, '`log`');
   const log = options.log ?? (() => {});
   const intervalMs = options.intervalMs ?? 2000;
   let last: Uint8Array | undefined;

@@ -173,6 +173,10 @@ export function inClusterAccess(
   env: Readonly<Record<string, string | undefined>> = process.env,
   dir = '/var/run/secrets/kubernetes.io/serviceaccount',
 ): KubernetesApiAccess {
+  if (typeof env !== 'object' || env === null)
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'inClusterAccess takes the environment as an object');
+  if (typeof dir !== 'string')
+    throw new PkiError('ERR_INVALID_ARGUMENT', 'the service-account directory must be a path');
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT ?? '443';
   if (host === undefined || host === '')
