@@ -52,39 +52,83 @@ function p256Jwk(point: Uint8Array): JsonWebKey | undefined {
   return { kty: 'EC', crv: 'P-256', x: fixed(b, 1, 33, 32), y: fixed(b, 33, 65, 32) };
 }
 
-function importPublic(key: PublicKeyInfo): KeyObject {
-  const jwk = key.kind === 'ec' && key.curve === 'P-256' ? p256Jwk(key.key) : undefined;
+/** The SubjectPublicKeyInfo of every P-256 key, up to its uncompressed point (the last 65 bytes). */
+const P256_SPKI_PREFIX = Uint8Array.of(
+  0x30,
+  0x59,
+  0x30,
+  0x13,
+  0x06,
+  0x07,
+  0x2a,
+  0x86,
+  0x48,
+  0xce,
+  0x3d,
+  0x02,
+  0x01,
+  0x06,
+  0x08,
+  0x2a,
+  0x86,
+  0x48,
+  0xce,
+  0x3d,
+  0x03,
+  0x01,
+  0x07,
+  0x03,
+  0x42,
+  0x00,
+);
+
+/**
+ * The uncompressed point of a P-256 SPKI, read from the SPKI bytes themselves (never from a parsed
+ * object's other fields, which a caller could set apart from them), or undefined for any other key.
+ */
+function p256PointOf(spki: Uint8Array): Uint8Array | undefined {
+  if (spki.length !== P256_SPKI_PREFIX.length + 65) return undefined;
+  for (let i = 0; i < P256_SPKI_PREFIX.length; i++) if (spki[i] !== P256_SPKI_PREFIX[i]) return undefined;
+  return spki[P256_SPKI_PREFIX.length] === 0x04 ? spki.subarray(P256_SPKI_PREFIX.length) : undefined;
+}
+
+/** A handle for the key `spki` holds: the bytes the handle is then remembered under. */
+function importPublic(spki: Uint8Array): KeyObject {
+  const point = p256PointOf(spki);
+  const jwk = point === undefined ? undefined : p256Jwk(point);
   // Same acceptance as the SPKI path: a point off the curve (or a coordinate ≥ p) throws either way.
   if (jwk) return createPublicKey({ key: jwk, format: 'jwk' });
-  return createPublicKey({ key: bufferOf(key.der), format: 'der', type: 'spki' });
+  return createPublicKey({ key: bufferOf(spki), format: 'der', type: 'spki' });
 }
 
-/** The handle remembered for `key`'s SPKI, if any (keys can collide: the bytes must match too). */
-function cachedHandle(key: PublicKeyInfo, id: number): KeyObject | undefined {
+/** The handle remembered for `spki`, if any (keys can collide: the bytes must match too). */
+function cachedHandle(spki: Uint8Array, id: number): KeyObject | undefined {
   const cached = handlesBySpki.get(id);
-  return cached && sameBytes(cached.spki, key.der) ? cached.handle : undefined;
+  return cached && sameBytes(cached.spki, spki) ? cached.handle : undefined;
 }
 
-function rememberHandle(key: PublicKeyInfo, id: number, handle: KeyObject): void {
+/** Remembers `handle` under `own`, a copy of the SPKI it was made from that nobody else holds. */
+function rememberHandle(own: Uint8Array, id: number, handle: KeyObject): void {
   handlesBySpki.delete(id);
   if (handlesBySpki.size >= SPKI_HANDLE_CACHE_SIZE) {
     handlesBySpki.delete(handlesBySpki.keys().next().value as number);
   }
-  handlesBySpki.set(id, { spki: new Uint8Array(key.der), handle });
+  handlesBySpki.set(id, { spki: own, handle });
 }
 
 function publicHandle(key: PublicKeyInfo): KeyObject | null {
   // Keyed by a hash of the SPKI and confirmed by its bytes; a colliding key just takes the slot over.
   const id = hashBytes(key.der);
-  const cached = cachedHandle(key, id);
+  const cached = cachedHandle(key.der, id);
   if (cached) return cached;
+  const own = new Uint8Array(key.der);
   let handle: KeyObject;
   try {
-    handle = importPublic(key);
+    handle = importPublic(own);
   } catch {
     return null;
   }
-  rememberHandle(key, id, handle);
+  rememberHandle(own, id, handle);
   return handle;
 }
 
@@ -132,9 +176,12 @@ function answered<T>(value: T): Promise<T> {
 /** An ECDSA P-256 / SHA-256 check with `handle`, for a call counted in {@link inFlight}. */
 function verifyP256(handle: KeyObject, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
   if (inFlight > 1) {
+    // The thread pool reads the bytes later: it gets copies of what was given.
+    const sig = new Uint8Array(signature);
+    const bytes = new Uint8Array(data);
     return new Promise((resolve) => {
       try {
-        verify('sha256', data, handle, signature, (err, ok) => {
+        verify('sha256', bytes, handle, sig, (err, ok) => {
           release();
           resolve(!err && ok);
         });
@@ -163,28 +210,25 @@ function verifyLater(
   signature: Uint8Array,
   data: Uint8Array,
 ): Promise<boolean> {
-  if (
-    alg.kind !== 'ecdsa' ||
-    alg.hash !== 'SHA-256' ||
-    key.kind !== 'ec' ||
-    key.curve !== 'P-256' ||
-    key.key.length !== 65 ||
-    key.key[0] !== 0x04
-  )
-    return Promise.resolve(verifyNow(alg, key, signature, data));
+  const point = alg.kind === 'ecdsa' && alg.hash === 'SHA-256' ? p256PointOf(key.der) : undefined;
+  if (point === undefined) return Promise.resolve(verifyNow(alg, key, signature, data));
   // Same strictness as the WebCrypto path: only canonical DER that fits the curve.
   if (!isEcdsaSigDer(signature, 32)) return Promise.resolve(false);
   const id = hashBytes(key.der);
-  const cached = cachedHandle(key, id);
+  const cached = cachedHandle(key.der, id);
   inFlight++;
   if (cached) return verifyP256(cached, signature, data);
-  return importP256Raw(key.key).then((handle) => {
+  // Everything is read now: the import waits, and what is checked (and remembered) is what was given.
+  const own = new Uint8Array(key.der);
+  const sig = new Uint8Array(signature);
+  const bytes = new Uint8Array(data);
+  return importP256Raw(own.subarray(own.length - 65)).then((handle) => {
     if (!handle) {
       release();
       return false;
     }
-    rememberHandle(key, id, handle);
-    return verifyP256(handle, signature, data);
+    rememberHandle(own, id, handle);
+    return verifyP256(handle, sig, bytes);
   });
 }
 
@@ -194,7 +238,8 @@ function signP256With(handle: KeyObject, data: Uint8Array): Promise<Uint8Array> 
   if (inFlight > 1) {
     return new Promise((resolve, reject) => {
       try {
-        sign('sha256', data, handle, (err, signature) => {
+        // A copy: the thread pool reads the bytes later.
+        sign('sha256', new Uint8Array(data), handle, (err, signature) => {
           release();
           if (err) reject(err);
           else resolve(viewOf(signature));

@@ -1,0 +1,59 @@
+/**
+ * The crypto backends remember imported public keys by their SPKI bytes. A key object whose fields
+ * disagree with its bytes, or whose bytes change while a check waits, must never leave a handle that
+ * vouches for another key: each check here is a wrong accept on a backend that trusted the fields.
+ */
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { cryptoBackend } from '../src/crypto';
+import { webCryptoBackend } from '../src/crypto/webcrypto';
+import { parsePublicKeyInfo } from '../src/x509/spki';
+import type { PublicKeyInfo, SignatureAlgorithm } from '../src/x509/types';
+import { mint } from './verify-certs';
+
+const ecdsa = mint().cert.signatureAlgorithm as SignatureAlgorithm;
+
+function keyPair() {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const spki = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
+  return { privateKey, info: parsePublicKeyInfo(spki) };
+}
+
+const BACKENDS = [
+  ['node:crypto', () => cryptoBackend()],
+  ['WebCrypto', () => webCryptoBackend(globalThis.crypto.subtle)],
+] as const;
+
+describe.each(BACKENDS)('public key handles (%s)', (_, backendOf) => {
+  it('reads the key from the SPKI bytes, never from the parsed point beside them', async () => {
+    const backend = backendOf();
+    const signer = keyPair();
+    const other = keyPair();
+    const data = new Uint8Array([1, 2, 3]);
+    const signature = new Uint8Array(sign('sha256', data, signer.privateKey));
+    // The other key's SPKI with the signer's point next to it: this names the other key.
+    const forged: PublicKeyInfo = { ...other.info, key: signer.info.key };
+    for (const check of [backend.verifySync, backend.verify]) {
+      if (check === undefined) continue;
+      expect(await check(ecdsa, forged, signature, data)).toBe(false);
+      // And nothing was remembered for the other key's bytes.
+      expect(await check(ecdsa, other.info, signature, data)).toBe(false);
+      expect(await check(ecdsa, signer.info, signature, data)).toBe(true);
+    }
+  });
+
+  it('remembers what it imported, whatever the caller writes into the key while the check waits', async () => {
+    const backend = backendOf();
+    const signer = keyPair();
+    const other = keyPair();
+    const data = new Uint8Array([4, 5, 6]);
+    const signature = new Uint8Array(sign('sha256', data, signer.privateKey));
+    const der = new Uint8Array(signer.info.der);
+    const key: PublicKeyInfo = { ...parsePublicKeyInfo(der), der };
+    const pending = backend.verify(ecdsa, key, signature, data);
+    der.set(other.info.der);
+    expect(await pending).toBe(true);
+    // The other key's bytes find no handle of the signer's.
+    expect(await backend.verify(ecdsa, other.info, signature, data)).toBe(false);
+  });
+});
