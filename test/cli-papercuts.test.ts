@@ -1,31 +1,16 @@
-// The CLI's paper cuts, each as an operator meets it, run as a child process on a bundle of src/cli/main.ts.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleCli } from './helpers/cli-run';
+import { bundleCli, type CliRun, runCli } from './helpers/cli-run';
 
 const ROOT = resolve(import.meta.dirname, '..');
 let cli = '';
 let work = '';
 let bundleDir = '';
 
-interface Run {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(args: string | readonly string[], stdin?: string): Promise<Run> {
-  const argv = typeof args === 'string' ? args.split(' ').filter((a) => a !== '') : [...args];
-  return new Promise((done) => {
-    const child = execFile(process.execPath, [cli, ...argv], { cwd: work }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : (error as { code?: unknown }).code;
-      done({ status: typeof code === 'number' ? code : -1, stdout, stderr });
-    });
-    child.stdin?.end(stdin);
-  });
+function run(args: string | readonly string[], stdin?: string): Promise<CliRun> {
+  return runCli(cli, work, args, stdin);
 }
 
 beforeAll(async () => {

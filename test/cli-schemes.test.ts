@@ -1,12 +1,12 @@
 // Linkerd's two issuer Secret schemes from the CLI (`manifests secret --scheme`, `rotate issuer --scheme`),
 // `lint`, and `inspect`/`check` of the same YAML, run as a child process on a bundle of src/cli/main.ts.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { bundleCli } from './helpers/cli-run';
+import { bundleCli, type CliRun, runCli } from './helpers/cli-run';
 import { hasOpenssl, OPENSSL } from './helpers/openssl';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -14,21 +14,8 @@ let cli = '';
 let work = '';
 let bundleDir = '';
 
-interface Run {
-  readonly status: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function run(args: string | readonly string[], stdin?: string): Promise<Run> {
-  const argv = typeof args === 'string' ? args.split(' ').filter((a) => a !== '') : [...args];
-  return new Promise((done) => {
-    const child = execFile(process.execPath, [cli, ...argv], { cwd: work }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : (error as { code?: unknown }).code;
-      done({ status: typeof code === 'number' ? code : -1, stdout, stderr });
-    });
-    child.stdin?.end(stdin);
-  });
+function run(args: string | readonly string[], stdin?: string): Promise<CliRun> {
+  return runCli(cli, work, args, stdin);
 }
 
 function openssl(args: string[]): { status: number; stdout: string } {

@@ -57,8 +57,13 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `script` with `args` (a string is split on spaces) in `cwd`. */
-export function runCli(script: string, cwd: string, args: string | readonly string[]): Promise<CliRun> {
+/** Runs `script` with `args` (a string is split on spaces) in `cwd`, with `stdin` as its input. */
+export function runCli(
+  script: string,
+  cwd: string,
+  args: string | readonly string[],
+  stdin?: string,
+): Promise<CliRun> {
   const argv = typeof args === 'string' ? args.split(' ').filter((a) => a !== '') : [...args];
   return new Promise((done) => {
     const child = execFile(
@@ -70,6 +75,6 @@ export function runCli(script: string, cwd: string, args: string | readonly stri
         done({ status: typeof code === 'number' ? code : -1, stdout, stderr });
       },
     );
-    child.stdin?.end();
+    child.stdin?.end(stdin);
   });
 }
