@@ -56,4 +56,23 @@ describe.each(BACKENDS)('public key handles (%s)', (_, backendOf) => {
     // The other key's bytes find no handle of the signer's.
     expect(await backend.verify(ecdsa, other.info, signature, data)).toBe(false);
   });
+
+  it('gives the same verdicts when a key comes back (remembered then), its bytes changed mid-check each time', async () => {
+    const backend = backendOf();
+    const signer = keyPair();
+    const other = keyPair();
+    const data = new Uint8Array([7, 8, 9]);
+    const signature = new Uint8Array(sign('sha256', data, signer.privateKey));
+    const otherSignature = new Uint8Array(sign('sha256', data, other.privateKey));
+    // First sight, second sight (where the asynchronous path remembers the handle), and after.
+    for (let sight = 0; sight < 4; sight++) {
+      const der = new Uint8Array(signer.info.der);
+      const pending = backend.verify(ecdsa, { ...parsePublicKeyInfo(der), der }, signature, data);
+      der.set(other.info.der);
+      expect(await pending).toBe(true);
+      expect(await backend.verify(ecdsa, other.info, signature, data)).toBe(false);
+      expect(await backend.verify(ecdsa, signer.info, otherSignature, data)).toBe(false);
+      expect(await backend.verify(ecdsa, other.info, otherSignature, data)).toBe(true);
+    }
+  });
 });
