@@ -66,7 +66,7 @@ function parseArgs(argv) {
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node bench/run.mjs [--json file] [--filter regex] [--rounds n] [--slice ms] [--warmup ms] [--entry file] [--scaling] [--decompose] [--footprint [--last-level KiB]] [--certify [--generators n] [--channels n] [--duration ms] [--max-calls n] [--levels 1,16,64] [--client raw|library|connect]]',
+        'usage: node bench/run.mjs [--json file] [--filter regex] [--rounds n] [--slice ms] [--warmup ms] [--entry file] [--scaling] [--decompose] [--footprint [--last-level KiB]] [--certify [--generators n] [--channels n] [--duration ms] [--max-calls n] [--levels 1,16,64] [--client go|raw|library|connect]]',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
