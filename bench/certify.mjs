@@ -9,17 +9,23 @@
 //   node bench/run.mjs --certify --client raw       # a Node generator on grpc-js (the default without Go)
 //   node bench/run.mjs --certify --client library   # l5d-pki's own client: signs each CSR, verifies each chain
 //   node bench/run.mjs --certify --client connect   # a new connection and TLS handshake for every call
+//   node bench/run.mjs --certify --servers 2 --channels 4   # two server processes behind one port
 //
 // The default client is `go` when Go is installed: bench/certify-load, a generator on Go's own HTTP/2 and
 // TLS (standard library only), built into a temporary directory for the run. A Node generator spends
 // about 140 µs of CPU per call, the Go one about 40, and on a machine of two cores whatever the
 // generator spends is taken from the server under test.
 //
+// With `--servers N` (N ≥ 2) the service runs in N processes of its own (bench/certify-server.mjs,
+// node:cluster workers sharing one port, each connection handed to one of them in turn), as a deployment
+// using more than one core would run it; give the generator at least N connections.
+//
 // The server is started in this process from fresh material (a trust anchor, an issuer loaded from PEM as
 // the service loads its Secret, a static token table, so no token verification is measured). Every level
 // stops after `--duration` ms or `--max-calls` calls, whichever comes first; the run stops by itself.
 
 import { fork, spawn, spawnSync } from 'node:child_process';
+import cluster from 'node:cluster';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -31,8 +37,12 @@ import { csrPool, IDENTITY } from './fixtures.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const TOKEN = 'token-of-web';
 const USERNAME = 'system:serviceaccount:shop:web';
-/** Calls each generator makes before timing: connections, TLS handshakes, compiled code on both sides. */
-const WARMUP_CALLS = 600;
+/**
+ * Calls each generator makes before timing: connections, TLS handshakes, compiled code on both sides,
+ * every server process at its steady pace (with 600, the first level of two server processes ran
+ * 10–25 % slower than the next).
+ */
+const WARMUP_CALLS = 4000;
 /** Fresh CSRs the in-process rate cycles through (more than any key-handle cache in the library holds). */
 const IN_PROCESS_CSRS = 8192;
 
@@ -157,8 +167,99 @@ function startGenerator(message, goProgram) {
   };
 }
 
+/**
+ * The identity service under test: in this process (`count` 1), or in `count` cluster workers sharing one
+ * port. `usage()` gives the CPU time (µs) and event-loop idle and active time (ms) of every server process
+ * so far, summed; `close()` stops them.
+ */
+async function startServers(
+  count,
+  { L, N, entry, nodeEntry, issuerPem, issuerKeyPem, anchorPem, authenticator },
+) {
+  if (count === 1) {
+    const server = await N.startIdentityServer({
+      issuer: L.loadIssuer({ certificate: issuerPem, key: issuerKeyPem }),
+      bundle: anchorPem,
+      authenticator,
+      listen: '127.0.0.1:0',
+    });
+    return {
+      address: server.address,
+      serverName: server.serverName,
+      where: `in this process on ${server.address}`,
+      async usage() {
+        const cpu = process.cpuUsage();
+        const { idle, active } = performance.eventLoopUtilization();
+        return { cpuUs: cpu.user + cpu.system, idle, active };
+      },
+      close: () => server.close(2000),
+    };
+  }
+  cluster.setupPrimary({
+    exec: resolve(here, 'certify-server.mjs'),
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const workers = [];
+  const answer = (worker, type) =>
+    new Promise((resolve, reject) => {
+      const on = (m) => {
+        if (m.type !== type && m.type !== 'error') return;
+        worker.off('message', on);
+        if (m.type === 'error') reject(new Error(`server process: ${m.message}`));
+        else resolve(m);
+      };
+      worker.on('message', on);
+    });
+  const ask = (worker, message, type) => {
+    const answered = answer(worker, type);
+    worker.send(message);
+    return answered;
+  };
+  const setup = {
+    type: 'setup',
+    entry,
+    nodeEntry,
+    issuerPem,
+    issuerKeyPem,
+    anchorPem,
+    tokens: { [TOKEN]: USERNAME },
+  };
+  let first;
+  for (let i = 0; i < count; i++) {
+    const worker = cluster.fork();
+    workers.push(worker);
+    await answer(worker, 'up');
+    // Port 0 for all: the primary binds one handle for them, so they share the port it picks.
+    const m = await ask(worker, { ...setup, listen: '127.0.0.1:0' }, 'listening');
+    first ??= m;
+    if (m.address !== first.address) throw new Error(`server processes on ${first.address} and ${m.address}`);
+  }
+  return {
+    address: first.address,
+    serverName: first.serverName,
+    where: `in ${count} processes (node:cluster) on ${first.address}`,
+    async usage() {
+      const all = await Promise.all(workers.map((w) => ask(w, { type: 'usage' }, 'usage')));
+      const sum = (f) => all.reduce((t, u) => t + u[f], 0);
+      return { cpuUs: sum('cpuUs'), idle: sum('idle'), active: sum('active') };
+    },
+    async close() {
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise((done) => {
+              w.once('exit', done);
+              w.send({ type: 'close' });
+            }),
+        ),
+      );
+    },
+  };
+}
+
 function parseCertifyArgs(argv) {
   const o = {
+    servers: 1,
     generators: 1,
     channels: 1,
     durationMs: 3000,
@@ -169,13 +270,16 @@ function parseCertifyArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i];
-    if (a === '--generators') o.generators = Number(v());
+    if (a === '--servers') o.servers = Number(v());
+    else if (a === '--generators') o.generators = Number(v());
     else if (a === '--channels') o.channels = Number(v());
     else if (a === '--duration') o.durationMs = Number(v());
     else if (a === '--max-calls') o.maxCalls = Number(v());
     else if (a === '--levels') o.levels = v().split(',').map(Number);
     else if (a === '--client') o.client = v();
   }
+  if (!(Number.isInteger(o.servers) && o.servers >= 1 && o.servers <= 8))
+    throw new Error('--servers must be 1 to 8');
   if (!(o.generators >= 1 && o.generators <= 4)) throw new Error('--generators must be 1 to 4');
   if (!(o.channels >= 1 && o.channels <= 16)) throw new Error('--channels must be 1 to 16');
   if (!(o.durationMs > 0 && o.durationMs <= 30_000)) throw new Error('--duration must be 1 to 30000 ms');
@@ -205,13 +309,17 @@ export async function runCertify(opts, argv) {
   const authenticator = L.staticTokenAuthenticator({ [TOKEN]: USERNAME });
   const store = L.createTrustStore(anchor.pem);
   const ctx = { token: new TextEncoder().encode(TOKEN), authenticator, issuer, store };
-  const server = await N.startIdentityServer({
-    issuer,
-    bundle: anchor.pem,
+  const server = await startServers(c.servers, {
+    L,
+    N,
+    entry: opts.entry,
+    nodeEntry,
+    issuerPem: made.pem + anchor.pem,
+    issuerKeyPem: made.key.exportPkcs8Pem(),
+    anchorPem: anchor.pem,
     authenticator,
-    listen: '127.0.0.1:0',
   });
-  log(`server on ${server.address} (${server.serverName})`);
+  log(`server ${server.where} (${server.serverName})`);
 
   const generators = [];
   const buildDir = c.client === 'go' ? mkdtempSync(join(tmpdir(), 'l5d-bench-')) : undefined;
@@ -258,8 +366,7 @@ export async function runCertify(opts, argv) {
       globalThis.gc?.();
       await new Promise((r) => setTimeout(r, 50));
       const share = (g) => Math.floor(width / c.generators) + (g < width % c.generators ? 1 : 0);
-      const cpu0 = process.cpuUsage();
-      const elu0 = performance.eventLoopUtilization();
+      const use0 = await server.usage();
       const t0 = performance.now();
       const active = generators.filter((_, g) => share(g) > 0);
       for (const [g, gen] of generators.entries())
@@ -272,8 +379,10 @@ export async function runCertify(opts, argv) {
           });
       const results = await Promise.all(active.map((gen) => gen.next()));
       const wallMs = performance.now() - t0;
-      const serverCpuMs = cpuMsSince(cpu0);
-      const serverLoop = performance.eventLoopUtilization(elu0).utilization;
+      const use1 = await server.usage();
+      const serverCpuMs = (use1.cpuUs - use0.cpuUs) / 1000;
+      const busy = use1.active - use0.active;
+      const serverLoop = busy / (busy + use1.idle - use0.idle);
       for (const r of results) {
         if (r.type !== 'result') throw new Error(`load generator: unexpected ${r.type}`);
         if (r.failures)
@@ -311,7 +420,7 @@ export async function runCertify(opts, argv) {
         `load average ${load0[0].toFixed(2)} before, ${load1[0].toFixed(2)} after`,
     );
     console.log(
-      `server in this process on ${server.address}; ${c.generators} generator process${c.generators > 1 ? 'es' : ''} × ` +
+      `server ${server.where}; ${c.generators} generator process${c.generators > 1 ? 'es' : ''} × ` +
         `${c.channels} connection${c.channels > 1 ? 's' : ''}, ${c.client} client; a fresh key and CSR per call; ` +
         `each level ${c.durationMs} ms or ${fmt(c.maxCalls)} calls`,
     );
@@ -377,6 +486,7 @@ export async function runCertify(opts, argv) {
         },
         loadAverage: { before: r2(load0[0]), after: r2(load1[0]) },
         method: {
+          serverProcesses: c.servers,
           generators: c.generators,
           channelsPerGenerator: c.channels,
           client: c.client,
@@ -412,7 +522,7 @@ export async function runCertify(opts, argv) {
     }
   } finally {
     for (const g of generators) g.stop();
-    await server.close(2000);
+    await server.close();
     if (buildDir) rmSync(buildDir, { recursive: true, force: true });
   }
 }

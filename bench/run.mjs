@@ -28,6 +28,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** The switches of `--certify`, each with a value, passed on to bench/certify.mjs. */
 const CERTIFY_SWITCHES = new Set([
+  '--servers',
   '--generators',
   '--channels',
   '--duration',
@@ -66,7 +67,7 @@ function parseArgs(argv) {
     else if (a === '--quiet') opts.quiet = true;
     else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: node bench/run.mjs [--json file] [--filter regex] [--rounds n] [--slice ms] [--warmup ms] [--entry file] [--scaling] [--decompose] [--footprint [--last-level KiB]] [--certify [--generators n] [--channels n] [--duration ms] [--max-calls n] [--levels 1,16,64] [--client go|raw|library|connect]]',
+        'usage: node bench/run.mjs [--json file] [--filter regex] [--rounds n] [--slice ms] [--warmup ms] [--entry file] [--scaling] [--decompose] [--footprint [--last-level KiB]] [--certify [--servers n] [--generators n] [--channels n] [--duration ms] [--max-calls n] [--levels 1,16,64] [--client go|raw|library|connect]]',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
