@@ -54,7 +54,10 @@ describe.skipIf(!hasGo)('Go as a Certify client (bench/certify-load)', () => {
   });
 
   /** Runs the generator: its setup (with `setup` over the defaults), then `levels`, then end of input. */
-  function run(setup: Record<string, unknown>, levels: readonly Record<string, unknown>[] = []): Promise<Run> {
+  function run(
+    setup: Record<string, unknown>,
+    levels: readonly Record<string, unknown>[] = [],
+  ): Promise<Run> {
     const child = spawn(program, [], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
