@@ -25,12 +25,21 @@ const BACKENDS = [
 ] as const;
 
 describe.each(BACKENDS)('public key handles (%s)', (_, backendOf) => {
-  it('reads the key from the SPKI bytes, never from the parsed point beside them', async () => {
-    const backend = backendOf();
+  /** A backend, two key pairs and `data` signed by the first. */
+  function setup(...data: number[]) {
     const signer = keyPair();
-    const other = keyPair();
-    const data = new Uint8Array([1, 2, 3]);
-    const signature = new Uint8Array(sign('sha256', data, signer.privateKey));
+    const bytes = new Uint8Array(data);
+    return {
+      backend: backendOf(),
+      signer,
+      other: keyPair(),
+      data: bytes,
+      signature: new Uint8Array(sign('sha256', bytes, signer.privateKey)),
+    };
+  }
+
+  it('reads the key from the SPKI bytes, never from the parsed point beside them', async () => {
+    const { backend, signer, other, data, signature } = setup(1, 2, 3);
     // The other key's SPKI with the signer's point next to it: this names the other key.
     const forged: PublicKeyInfo = { ...other.info, key: signer.info.key };
     for (const check of [backend.verifySync, backend.verify]) {
@@ -43,11 +52,7 @@ describe.each(BACKENDS)('public key handles (%s)', (_, backendOf) => {
   });
 
   it('remembers what it imported, whatever the caller writes into the key while the check waits', async () => {
-    const backend = backendOf();
-    const signer = keyPair();
-    const other = keyPair();
-    const data = new Uint8Array([4, 5, 6]);
-    const signature = new Uint8Array(sign('sha256', data, signer.privateKey));
+    const { backend, signer, other, data, signature } = setup(4, 5, 6);
     const der = new Uint8Array(signer.info.der);
     const key: PublicKeyInfo = { ...parsePublicKeyInfo(der), der };
     const pending = backend.verify(ecdsa, key, signature, data);
@@ -58,11 +63,7 @@ describe.each(BACKENDS)('public key handles (%s)', (_, backendOf) => {
   });
 
   it('gives the same verdicts when a key comes back (remembered then), its bytes changed mid-check each time', async () => {
-    const backend = backendOf();
-    const signer = keyPair();
-    const other = keyPair();
-    const data = new Uint8Array([7, 8, 9]);
-    const signature = new Uint8Array(sign('sha256', data, signer.privateKey));
+    const { backend, signer, other, data, signature } = setup(7, 8, 9);
     const otherSignature = new Uint8Array(sign('sha256', data, other.privateKey));
     // First sight, second sight (where the asynchronous path remembers the handle), and after.
     for (let sight = 0; sight < 4; sight++) {
