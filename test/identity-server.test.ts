@@ -391,6 +391,57 @@ describe('operations: admin endpoints, limits, issuer reload', () => {
     }
   });
 
+  it('answers check() for the files as they are when it is called, even while a read is under way', async () => {
+    const dir = tempDir();
+    const anchor = await createTrustAnchor();
+    const [first, second] = [await createIssuer({ anchor }), await createIssuer({ anchor })];
+    const write = (cert: string, key: string) => {
+      writeFileSync(join(dir, 'tls.crt'), cert);
+      writeFileSync(join(dir, 'tls.key'), key);
+    };
+    write(first.pem, first.key.exportPkcs8Pem());
+    const server = await start({ issuer: first, bundle: anchor.pem });
+    // A server whose issuer switch waits for the test: a read is then under way for as long as it likes.
+    let entered: () => void = () => {};
+    const inside = new Promise<void>((r) => {
+      entered = r;
+    });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const gated = {
+      get issuer() {
+        return server.issuer;
+      },
+      async setIssuer(next: Parameters<IdentityServer['setIssuer']>[0]) {
+        entered();
+        await gate;
+        return server.setIssuer(next);
+      },
+    } as unknown as IdentityServer;
+    const watcher = watchIssuerFiles(gated, {
+      certificateFile: join(dir, 'tls.crt'),
+      keyFile: join(dir, 'tls.key'),
+      intervalMs: 60_000,
+      watchDirectory: false,
+    });
+    try {
+      expect(await watcher.check()).toBe('unchanged');
+      write(second.pem, second.key.exportPkcs8Pem());
+      const during = watcher.check();
+      await inside; // that read has the second issuer's files and waits in setIssuer
+      write('garbage', 'garbage');
+      const after = watcher.check();
+      release();
+      expect(await during).toBe('updated');
+      expect(await after).toBe('skipped');
+      expect(server.issuer.certificate.der).toEqual(second.der);
+    } finally {
+      watcher.stop();
+    }
+  });
+
   it('keeps serving clients while the issuer rotates mid-run', async () => {
     const server = await start();
     const next = await createIssuer({ anchor: { certificate: issuer.chain[0]!, key: anchorKey } });

@@ -58,7 +58,11 @@ export type IssuerFilesCheck = 'unchanged' | 'updated' | 'skipped';
  * ```
  */
 export interface IssuerFilesWatcher {
-  /** Reads the files now; a change is loaded as the new issuer, or skipped (and logged) when it is bad. */
+  /**
+   * Reads the files now (after a read already under way, if any, so that the answer is for the files as
+   * they are when it is called); a change is loaded as the new issuer, or skipped (and logged) when it is
+   * bad.
+   */
   check(): Promise<IssuerFilesCheck>;
   /** Stops watching. */
   stop(): void;
@@ -108,7 +112,7 @@ export function watchIssuerFiles(
   const intervalMs = options.intervalMs ?? 2000;
   let last: Uint8Array | undefined;
   let running: Promise<IssuerFilesCheck> | undefined;
-  let again = false;
+  let queued: Promise<IssuerFilesCheck> | undefined;
 
   const read = async (): Promise<IssuerFilesCheck> => {
     let cert: Buffer;
@@ -149,18 +153,20 @@ export function watchIssuerFiles(
   };
 
   const check = (): Promise<IssuerFilesCheck> => {
-    if (running !== undefined) {
-      again = true;
+    if (running === undefined) {
+      running = read().finally(() => {
+        running = undefined;
+      });
       return running;
     }
-    running = read().finally(() => {
-      running = undefined;
-      if (again) {
-        again = false;
-        void check();
-      }
-    });
-    return running;
+    // The read under way may have read the files before the caller changed them: one more read after
+    // it, shared by every caller until it starts, answers for the files as they are now.
+    const after = (): Promise<IssuerFilesCheck> => {
+      queued = undefined;
+      return check();
+    };
+    queued ??= running.then(after, after);
+    return queued;
   };
 
   // The files as they are now are the issuer in use: remember them, so that only a change reloads.
