@@ -284,10 +284,11 @@ function parseCertifyArgs(argv) {
   if (!(o.channels >= 1 && o.channels <= 16)) throw new Error('--channels must be 1 to 16');
   if (!(o.durationMs > 0 && o.durationMs <= 30_000)) throw new Error('--duration must be 1 to 30000 ms');
   if (!(o.maxCalls > 0 && o.maxCalls <= 100_000)) throw new Error('--max-calls must be 1 to 100000');
-  o.client ??= hasGo() ? 'go' : 'raw';
+  const go = hasGo();
+  o.client ??= go ? 'go' : 'raw';
   if (!['go', 'raw', 'library', 'connect'].includes(o.client))
     throw new Error('--client must be go, raw, library or connect');
-  if (o.client === 'go' && !hasGo()) throw new Error('--client go needs Go (go on the PATH)');
+  if (o.client === 'go' && !go) throw new Error('--client go needs Go (go on the PATH)');
   return o;
 }
 

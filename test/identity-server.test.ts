@@ -85,6 +85,18 @@ function tempDir(): string {
   return dir;
 }
 
+/** Issuer files in a new temporary directory: their paths, and `write(cert, key)` to replace both. */
+function issuerFiles() {
+  const dir = tempDir();
+  const certificateFile = join(dir, 'tls.crt');
+  const keyFile = join(dir, 'tls.key');
+  const write = (cert: string, key: string) => {
+    writeFileSync(certificateFile, cert);
+    writeFileSync(keyFile, key);
+  };
+  return { certificateFile, keyFile, write };
+}
+
 async function start(
   options: Partial<Parameters<typeof startIdentityServer>[0]> = {},
 ): Promise<IdentityServer> {
@@ -330,20 +342,16 @@ describe('operations: admin endpoints, limits, issuer reload', () => {
   });
 
   it('reloads the issuer from its files; garbage and an expired issuer are skipped, the old one stays', async () => {
-    const dir = tempDir();
+    const { certificateFile, keyFile, write } = issuerFiles();
     const anchor = await createTrustAnchor({ now: new Date(Date.now() - 4 * 3_600_000) });
     const first = await createIssuer({ anchor });
     const second = await createIssuer({ anchor });
-    const write = (cert: string, key: string) => {
-      writeFileSync(join(dir, 'tls.crt'), cert);
-      writeFileSync(join(dir, 'tls.key'), key);
-    };
     write(first.pem, first.key.exportPkcs8Pem());
     const server = await start({ issuer: first, bundle: anchor.pem });
     const entries: string[] = [];
     const watcher = watchIssuerFiles(server, {
-      certificateFile: join(dir, 'tls.crt'),
-      keyFile: join(dir, 'tls.key'),
+      certificateFile,
+      keyFile,
       intervalMs: 60_000,
       // The test decides when to look: a directory event racing its own check() would make it flaky.
       watchDirectory: false,
@@ -392,13 +400,9 @@ describe('operations: admin endpoints, limits, issuer reload', () => {
   });
 
   it('answers check() for the files as they are when it is called, even while a read is under way', async () => {
-    const dir = tempDir();
+    const { certificateFile, keyFile, write } = issuerFiles();
     const anchor = await createTrustAnchor();
     const [first, second] = [await createIssuer({ anchor }), await createIssuer({ anchor })];
-    const write = (cert: string, key: string) => {
-      writeFileSync(join(dir, 'tls.crt'), cert);
-      writeFileSync(join(dir, 'tls.key'), key);
-    };
     write(first.pem, first.key.exportPkcs8Pem());
     const server = await start({ issuer: first, bundle: anchor.pem });
     // A server whose issuer switch waits for the test: a read is then under way for as long as it likes.
@@ -421,8 +425,8 @@ describe('operations: admin endpoints, limits, issuer reload', () => {
       },
     } as unknown as IdentityServer;
     const watcher = watchIssuerFiles(gated, {
-      certificateFile: join(dir, 'tls.crt'),
-      keyFile: join(dir, 'tls.key'),
+      certificateFile,
+      keyFile,
       intervalMs: 60_000,
       watchDirectory: false,
     });
@@ -470,20 +474,16 @@ describe('soak', () => {
     timeout: Math.max(60_000, SOAK_CALLS * 10),
   }, async () => {
     const total = SOAK_CALLS;
-    const dir = tempDir();
+    const { certificateFile, keyFile, write } = issuerFiles();
     const anchor = await createTrustAnchor({ now: new Date(Date.now() - 4 * 3_600_000) });
     const good = await createIssuer({ anchor });
     const expired = await createIssuer({ anchor, now: new Date(Date.now() - 3 * 3_600_000), lifetime: '1h' });
-    const write = (cert: string, key: string) => {
-      writeFileSync(join(dir, 'tls.crt'), cert);
-      writeFileSync(join(dir, 'tls.key'), key);
-    };
     write(good.pem, good.key.exportPkcs8Pem());
     const server = await start({ issuer: good, bundle: anchor.pem });
     const events: string[] = [];
     const watcher = watchIssuerFiles(server, {
-      certificateFile: join(dir, 'tls.crt'),
-      keyFile: join(dir, 'tls.key'),
+      certificateFile,
+      keyFile,
       intervalMs: 20,
       log: (e) => events.push(String(e.event)),
     });
