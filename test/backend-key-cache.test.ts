@@ -3,7 +3,8 @@
  * disagree with its bytes, or whose bytes change while a check waits, must never leave a handle that
  * vouches for another key: each check here is a wrong accept on a backend that trusted the fields.
  */
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cryptoBackend } from '../src/crypto';
 import { webCryptoBackend } from '../src/crypto/webcrypto';
@@ -60,6 +61,46 @@ describe.each(BACKENDS)('public key handles (%s)', (_, backendOf) => {
     expect(await pending).toBe(true);
     // The other key's bytes find no handle of the signer's.
     expect(await backend.verify(ecdsa, other.info, signature, data)).toBe(false);
+  });
+
+  it('answers as a cold check does, whatever keys come back, in flight together, changed mid-check (property)', async () => {
+    const data = new Uint8Array([10, 11, 12]);
+    /** One call: check the signature of key `by` under key `key`, its SPKI bytes changed to `to` mid-check. */
+    const step = fc.record({
+      key: fc.nat(2),
+      by: fc.nat(2),
+      to: fc.option(fc.nat(2), { nil: undefined }),
+      sync: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(step, { minLength: 1, maxLength: 4 }), { maxLength: 6 }),
+        async (rounds) => {
+          // New keys every run: first sights, second sights (remembered then) and later ones.
+          const { backend } = setup();
+          const keys = [keyPair(), keyPair(), keyPair()];
+          const signatures = keys.map((k) => new Uint8Array(sign('sha256', data, k.privateKey)));
+          for (const calls of rounds) {
+            const verdicts = calls.map(({ key, by, to, sync }) => {
+              const der = new Uint8Array(keys[key]!.info.der);
+              // The cold answer, from a private copy of the bytes as they are when the call starts.
+              const cold = verify(
+                'sha256',
+                data,
+                createPublicKey({ key: Buffer.from(der), format: 'der', type: 'spki' }),
+                signatures[by]!,
+              );
+              const check = sync && backend.verifySync ? backend.verifySync : backend.verify;
+              const warm = check(ecdsa, { ...parsePublicKeyInfo(der), der }, signatures[by]!, data);
+              if (to !== undefined) der.set(keys[to]!.info.der);
+              return { cold, warm };
+            });
+            for (const { cold, warm } of verdicts) expect(await warm).toBe(cold);
+          }
+        },
+      ),
+      { numRuns: 60, endOnFailure: true },
+    );
   });
 
   it('gives the same verdicts when a key comes back (remembered then), its bytes changed mid-check each time', async () => {
