@@ -1,6 +1,9 @@
-// The benchmark cases. Each case: { name, what, setup(ctx) -> fn | { skip } }, and what its ratios compare to.
+// The benchmark cases. Each case: { name, what, setup(ctx) -> fn | { skip } }, and what its ratios compare to
+// (`floor`, `peer`, and `reference`: another case the note column compares it with).
 
 import { createPrivateKey, createPublicKey, KeyObject, sign, verify, webcrypto } from 'node:crypto';
+import { cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { csrPool, IDENTITY } from './fixtures.mjs';
 
 /** More distinct CSR keys than any key-handle cache in the library holds. */
@@ -9,6 +12,8 @@ const FRESH_CSRS = 4096;
 export const LEAF_POOL = 128;
 /** Issuances per call of the concurrent cases (the harness counts each). */
 const CONCURRENT_BATCH = 256;
+/** Calls in flight in issue-concurrent and its floor. */
+const CONCURRENT_WIDTH = 64;
 
 /** The fresh CSRs, made once per run and shared by the cases that use them. */
 let freshPool;
@@ -34,10 +39,14 @@ async function inFlight(issue, count, width) {
   await Promise.all(lanes);
 }
 
-/** A fresh-CSR issuance case with `width` calls in flight. */
+/**
+ * A fresh-CSR issuance case with `width` calls in flight; at {@link CONCURRENT_WIDTH}, also compared with
+ * node:crypto alone doing the same crypto the same way (floor-issue-concurrent).
+ */
 function concurrentCase(name, width) {
   return {
     name,
+    ...(width === CONCURRENT_WIDTH ? { reference: 'floor-issue-concurrent' } : {}),
     what: `issueLeaf from fresh CSRs, ${width} call${width === 1 ? '' : 's'} in flight, by the wall clock (${CONCURRENT_BATCH} issuances per timed batch)`,
     floor: 'issue-fresh',
     batch: CONCURRENT_BATCH,
@@ -47,6 +56,55 @@ function concurrentCase(name, width) {
       return () =>
         inFlight(() => L.issueLeaf({ issuer, csr: next(), identity: IDENTITY }), CONCURRENT_BATCH, width);
     },
+  };
+}
+
+/** Jobs per message to a worker of floor-issue-workers (measured: 8–16 do best at 64 in flight). */
+const WORKER_BATCH = 16;
+
+/**
+ * One worker per core (bench/floor-worker.mjs), fed by `submit(job)`: the jobs submitted in one turn of
+ * the event loop go out together, split into batches of {@link WORKER_BATCH} for the least-loaded workers.
+ * The workers hold the process open only while jobs are out.
+ */
+function workerPool(workerData) {
+  const workers = cpus().map(
+    () => new Worker(new URL('./floor-worker.mjs', import.meta.url), { workerData }),
+  );
+  const load = workers.map(() => 0);
+  const waiting = new Map();
+  let nextId = 0;
+  let queued = [];
+  let out = 0;
+  const flush = () => {
+    const jobs = queued;
+    queued = [];
+    for (let i = 0; i < jobs.length; i += WORKER_BATCH) {
+      const batch = jobs.slice(i, i + WORKER_BATCH);
+      const w = load.indexOf(Math.min(...load));
+      const id = nextId++;
+      waiting.set(id, { w, resolves: batch.map((b) => b.resolve) });
+      load[w] += batch.length;
+      if (out++ === 0) for (const x of workers) x.ref();
+      workers[w].postMessage({ id, jobs: batch.map((b) => b.job) });
+    }
+  };
+  for (const worker of workers) {
+    worker.unref();
+    worker.on('message', ({ id, ok }) => {
+      const { w, resolves } = waiting.get(id);
+      waiting.delete(id);
+      load[w] -= resolves.length;
+      if (--out === 0) for (const x of workers) x.unref();
+      for (let i = 0; i < resolves.length; i++) resolves[i](ok[i]);
+    });
+  }
+  return {
+    submit: (job) =>
+      new Promise((resolve) => {
+        if (queued.length === 0) setImmediate(flush);
+        queued.push({ job, resolve });
+      }),
   };
 }
 
@@ -129,7 +187,7 @@ export const CASES = [
       return () => L.issueLeaf({ issuer, csr: next(), identity: IDENTITY });
     },
   },
-  concurrentCase('issue-concurrent', 64),
+  concurrentCase('issue-concurrent', CONCURRENT_WIDTH),
   concurrentCase('issue-inflight-1', 1),
   concurrentCase('issue-inflight-4', 4),
   concurrentCase('issue-inflight-16', 16),
@@ -208,6 +266,50 @@ export const CASES = [
         if (!verify('sha256', k.info, key, k.signature)) throw new Error('floor-issue-fresh failed');
         sign('sha256', tbs, signing);
       };
+    },
+  },
+  {
+    name: 'floor-issue-concurrent',
+    what: `node:crypto alone, as floor-issue-fresh but ${CONCURRENT_WIDTH} in flight by the wall clock: each key imported on this thread, its check and the leaf signature run by node:crypto's asynchronous verify and sign on libuv's thread pool (${CONCURRENT_BATCH} per timed batch); no parsing, no certificate`,
+    batch: CONCURRENT_BATCH,
+    setup: async ({ L, pki }) => {
+      const next = cycle(await freshKeys(L));
+      const signing = createPrivateKey({
+        key: Buffer.from(pki.issuer.key.exportPkcs8()),
+        format: 'der',
+        type: 'pkcs8',
+      });
+      const tbs = L.parseCertificate(pki.leaves[0].der).tbs;
+      const issue = async () => {
+        const k = next();
+        const key = await IMPORTS.raw(k);
+        const ok = await new Promise((resolve, reject) =>
+          verify('sha256', k.info, key, k.signature, (err, r) => (err ? reject(err) : resolve(r))),
+        );
+        if (!ok) throw new Error('floor-issue-concurrent failed');
+        await new Promise((resolve, reject) =>
+          sign('sha256', tbs, signing, (err, r) => (err ? reject(err) : resolve(r))),
+        );
+      };
+      return () => inFlight(issue, CONCURRENT_BATCH, CONCURRENT_WIDTH);
+    },
+  },
+  {
+    name: 'floor-issue-workers',
+    what: `node:crypto alone, floor-issue-fresh's work in one worker thread per core, ${CONCURRENT_WIDTH} in flight by the wall clock, handed over in batches of up to ${WORKER_BATCH} (${CONCURRENT_BATCH} per timed batch); no parsing, no certificate`,
+    batch: CONCURRENT_BATCH,
+    setup: async ({ L, pki }) => {
+      const next = cycle(await freshKeys(L));
+      const pool = workerPool({
+        pkcs8: pki.issuer.key.exportPkcs8(),
+        tbs: L.parseCertificate(pki.leaves[0].der).tbs,
+      });
+      const issue = async () => {
+        const k = next();
+        if (!(await pool.submit({ point: k.point, info: k.info, signature: k.signature })))
+          throw new Error('floor-issue-workers failed');
+      };
+      return () => inFlight(issue, CONCURRENT_BATCH, CONCURRENT_WIDTH);
     },
   },
   importCase('spki'),

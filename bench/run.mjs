@@ -133,6 +133,7 @@ async function main() {
     if (c.floor) needed.add('floor-sign').add('floor-verify');
     if (c.floor === 'issue-fresh') needed.add('floor-issue-fresh');
     if (c.peer) needed.add(c.peer);
+    if (c.reference) needed.add(c.reference);
   }
   const active = [];
   const skipped = new Map();
@@ -178,6 +179,8 @@ async function main() {
     const vsFloor = floor ? r.opsPerSec / floor : undefined;
     const vsFloorCpu = floorCpu ? r.cpuOpsPerSec / floorCpu : undefined;
     const vsPeer = peer ? r.opsPerSec / peer : undefined;
+    const reference = c.reference ? results.get(c.reference)?.opsPerSec : undefined;
+    const vsReference = reference ? r.opsPerSec / reference : undefined;
     json.cases[c.name] = {
       opsPerSec: Math.round(r.opsPerSec),
       medianOpsPerSec: Math.round(r.medianOpsPerSec),
@@ -193,6 +196,7 @@ async function main() {
           }
         : {}),
       ...(peer ? { peer: c.peer, vsPeer: Number(vsPeer.toFixed(2)) } : {}),
+      ...(reference ? { reference: c.reference, vsReference: Number(vsReference.toFixed(3)) } : {}),
       what: c.what,
     };
     rows.push([
@@ -205,7 +209,7 @@ async function main() {
       vsFloor ? `${fmt(vsFloor, 2)}×` : '',
       vsFloorCpu ? `${fmt(vsFloorCpu, 2)}×` : '',
       vsPeer ? `${fmt(vsPeer, 1)}× ${c.peer.replace(/^peer-/, '').replace(/-.*$/, '')}` : '',
-      '',
+      vsReference ? `${fmt(vsReference, 2)}× ${c.reference}` : '',
     ]);
   }
   const pkijs = results.get('peer-pkijs-verify')?.opsPerSec;
