@@ -1,6 +1,8 @@
 // Encrypted PKCS#8 (PBES2) against OpenSSL, both ways, on the node:crypto and a WebCrypto backend.
+
+import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { Crypto as PeculiarCrypto } from '@peculiar/webcrypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { setCryptoBackend, webCryptoBackend } from '../src/crypto';
 import { integer, octetString, oid, sequence } from '../src/der';
 import { isPkiError } from '../src/errors';
@@ -13,6 +15,12 @@ import {
   MAX_PBKDF2_ITERATIONS,
 } from '../src/keys';
 import { hasOpenssl, OpensslDir } from './helpers/openssl';
+
+// scrypt as usual, but counted: a refused work factor must not reach it.
+vi.mock('@noble/hashes/scrypt.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('@noble/hashes/scrypt.js')>();
+  return { ...real, scryptAsync: vi.fn(real.scryptAsync) };
+});
 
 const PASSWORD = 'correct horse battery staple';
 const peculiar = new PeculiarCrypto().subtle;
@@ -176,18 +184,31 @@ describe('encrypted PKCS#8 inputs', () => {
         oid('1.3.6.1.4.1.11591.4.11'),
         sequence(octetString(new Uint8Array(16)), integer(n), integer(r), integer(1)),
       );
-    const started = Date.now();
+    // WebCrypto as usual, but every call counted: a refused work factor must not reach it either.
+    const calls: string[] = [];
+    const subtle = new Proxy(globalThis.crypto.subtle, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.push(String(name));
+          return value.apply(target, args);
+        };
+      },
+    });
+    vi.mocked(scryptAsync).mockClear();
     for (const [der, text] of [
       [pbes2(pbkdf2(MAX_PBKDF2_ITERATIONS + 1)), 'iteration count'],
       [pbes2(pbkdf2(0)), 'iteration count'],
       [pbes2(scrypt(2 ** 20, 8)), 'MiB'],
       [pbes2(scrypt(1000, 8)), 'power of two'],
     ] as const) {
-      const e = await rejection(decryptPrivateKey(der, { password: 'p' }));
+      const e = await rejection(decryptPrivateKey(der, { password: 'p', subtle }));
       expect(isPkiError(e, 'ERR_KEY_INVALID'), String(e)).toBe(true);
       expect((e as Error).message).toContain(text);
     }
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(calls).toEqual([]);
+    expect(vi.mocked(scryptAsync)).not.toHaveBeenCalled();
   });
 
   it('passes unencrypted keys through, so callers may pass whatever file they have', async () => {

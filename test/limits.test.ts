@@ -142,9 +142,8 @@ describe('PEM text: 1 MiB', () => {
   it('a long run of blanks inside a block is linear work (no backtracking)', () => {
     const body = `${' '.repeat(MAX_PEM_LENGTH - 64)}x`;
     const text = `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
-    const start = performance.now();
+    // Backtracking over the blanks would take hours at this size, far past the runner's test timeout.
     expect(codeOf(() => decodePem(text))).toBe('ERR_BASE64');
-    expect(performance.now() - start).toBeLessThan(1000);
   });
 });
 
