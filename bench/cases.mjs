@@ -151,6 +151,18 @@ function importCase(route) {
   };
 }
 
+/** The issuer's key as a prepared node:crypto KeyObject, and a leaf's TBS for it to sign. */
+function issuerSigning(L, pki) {
+  return {
+    signing: createPrivateKey({
+      key: Buffer.from(pki.issuer.key.exportPkcs8()),
+      format: 'der',
+      type: 'pkcs8',
+    }),
+    tbs: L.parseCertificate(pki.leaves[0].der).tbs,
+  };
+}
+
 /** Whether the library build has path validation yet. */
 export function hasVerify(L) {
   return typeof L.verifyChain === 'function' && typeof L.Verifier === 'function';
@@ -240,13 +252,8 @@ export const CASES = [
     name: 'floor-sign',
     what: 'one ECDSA P-256 / SHA-256 sign of a leaf TBS, node:crypto, prepared KeyObject',
     setup: ({ L, pki }) => {
-      const key = createPrivateKey({
-        key: Buffer.from(pki.issuer.key.exportPkcs8()),
-        format: 'der',
-        type: 'pkcs8',
-      });
-      const tbs = L.parseCertificate(pki.leaves[0].der).tbs;
-      return () => sign('sha256', tbs, { key, dsaEncoding: 'der' });
+      const { signing, tbs } = issuerSigning(L, pki);
+      return () => sign('sha256', tbs, { key: signing, dsaEncoding: 'der' });
     },
   },
   {
@@ -254,12 +261,7 @@ export const CASES = [
     what: "node:crypto alone, per issuance from a fresh CSR: import its key the fastest way (WebCrypto 'raw' + KeyObject.from), verify its signature, sign a leaf TBS with a prepared key",
     setup: async ({ L, pki }) => {
       const next = cycle(await freshKeys(L));
-      const signing = createPrivateKey({
-        key: Buffer.from(pki.issuer.key.exportPkcs8()),
-        format: 'der',
-        type: 'pkcs8',
-      });
-      const tbs = L.parseCertificate(pki.leaves[0].der).tbs;
+      const { signing, tbs } = issuerSigning(L, pki);
       return async () => {
         const k = next();
         const key = await IMPORTS.raw(k);
@@ -274,12 +276,7 @@ export const CASES = [
     batch: CONCURRENT_BATCH,
     setup: async ({ L, pki }) => {
       const next = cycle(await freshKeys(L));
-      const signing = createPrivateKey({
-        key: Buffer.from(pki.issuer.key.exportPkcs8()),
-        format: 'der',
-        type: 'pkcs8',
-      });
-      const tbs = L.parseCertificate(pki.leaves[0].der).tbs;
+      const { signing, tbs } = issuerSigning(L, pki);
       const issue = async () => {
         const k = next();
         const key = await IMPORTS.raw(k);
