@@ -91,6 +91,11 @@ function workerPool(workerData) {
   };
   for (const worker of workers) {
     worker.unref();
+    // A job left unanswered would hang the bench: a worker's failure ends it instead.
+    worker.on('error', (e) => {
+      console.error('floor-issue-workers:', e);
+      process.exit(1);
+    });
     worker.on('message', ({ id, ok }) => {
       const { w, resolves } = waiting.get(id);
       waiting.delete(id);
