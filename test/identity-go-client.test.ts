@@ -11,9 +11,8 @@ import { createTrustAnchor } from '../src/anchor';
 import { staticTokenAuthenticator } from '../src/identity';
 import { createIssuer } from '../src/issuer';
 import { type IdentityServer, startIdentityServer } from '../src/node';
+import { goEnv, runGo } from './helpers/go';
 import { WEB_IDENTITY } from './helpers/pki';
-
-const hasGo = spawnSync('go', ['version']).status === 0;
 
 interface Run {
   readonly code: number | null;
@@ -21,7 +20,7 @@ interface Run {
   readonly stderr: string;
 }
 
-describe.skipIf(!hasGo)('Go as a Certify client (bench/certify-load)', () => {
+describe.skipIf(!runGo)('Go as a Certify client (bench/certify-load)', () => {
   let dir: string;
   let program: string;
   let server: IdentityServer;
@@ -33,7 +32,7 @@ describe.skipIf(!hasGo)('Go as a Certify client (bench/certify-load)', () => {
     program = join(dir, 'certify-load');
     const built = spawnSync('go', ['build', '-o', program, '.'], {
       cwd: resolve(import.meta.dirname, '..', 'bench', 'certify-load'),
-      env: { ...process.env, GOCACHE: join(dir, 'cache') },
+      env: goEnv(dir),
       encoding: 'utf8',
     });
     expect(built.stderr).toBe('');

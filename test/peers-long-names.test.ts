@@ -12,6 +12,7 @@ import { createIssuer } from '../src/issuer';
 import { generateKeyPair } from '../src/keys';
 import { type IssuedLeaf, issueLeaf } from '../src/leaf';
 import { linkerdIdentity, linkerdIdentityToSpiffeId } from '../src/spiffe';
+import { goEnv, runGo } from './helpers/go';
 import { hasOpenssl, OpensslDir } from './helpers/openssl';
 
 const SUFFIX = '.serviceaccount.identity.linkerd.cluster.local';
@@ -31,10 +32,6 @@ const NAMES: readonly (readonly [string, string])[] = [
 /** CA names longer than X.520's 64 characters too, as Go writes them. */
 const ANCHOR_CN = `root.${'r'.repeat(63)}.linkerd.cluster.local`;
 const ISSUER_CN = `identity.${'i'.repeat(63)}.linkerd.cluster.local`;
-
-const hasGo = spawnSync('go', ['version']).status === 0;
-/** In CI the Go part must run (the workflow installs Go); elsewhere it is skipped without Go. */
-const runGo = hasGo || process.env.CI !== undefined;
 
 interface Case {
   readonly file: string;
@@ -173,13 +170,7 @@ describe.skipIf(!runGo)("Go's crypto/x509", () => {
     const r = spawnSync('go', ['run', program, manifestPath], {
       encoding: 'utf8',
       cwd: goDir,
-      env: {
-        ...process.env,
-        GOCACHE: join(goDir, 'cache'),
-        GOPATH: join(goDir, 'path'),
-        GOTOOLCHAIN: 'local',
-        GOFLAGS: '',
-      },
+      env: goEnv(goDir),
       maxBuffer: 16 << 20,
     });
     if (r.error) throw r.error;
