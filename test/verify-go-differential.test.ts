@@ -1,6 +1,7 @@
 // Path validation against Go's crypto/x509 on random chains of Linkerd's shape: an anchor, zero to two
 // intermediates and a workload leaf, each with random basic constraints, key usage, extended key usage,
-// name constraints, validity, names, signature algorithms, unknown critical extensions and wrong signers.
+// name constraints, validity, names, signature algorithms, unknown critical extensions and wrong signers,
+// with re-keyed anchors and issuers of the same names beside them.
 // Every chain l5d-pki accepts, Go must accept too (no wrong accept); where Go accepts and l5d-pki does
 // not, the test says why, class by class.
 import { spawnSync } from 'node:child_process';
@@ -16,7 +17,7 @@ import { goEnv, runGo } from './helpers/go';
 import { AT, extension, gn, type Minted, mint, newKey, type SigAlg, type Spec } from './verify-certs';
 
 const SEED = 20_261_204;
-const RUNS = 1000;
+const RUNS = 2000;
 
 const IDENTITY = 'web.shop.serviceaccount.identity.linkerd.cluster.local';
 const OTHER = 'api.shop.serviceaccount.identity.linkerd.cluster.local';
@@ -43,6 +44,8 @@ const CONSTRAINTS = {
   permitElsewhere: { permitted: [gn.dns('example.org')] },
   excludeShop: { excluded: [gn.dns('shop.serviceaccount.identity.linkerd.cluster.local')] },
   excludeElsewhere: { excluded: [gn.dns('example.org')] },
+  permitTrustDomain: { permitted: [gn.uri('cluster.local')] },
+  excludeTrustDomain: { excluded: [gn.uri('cluster.local')] },
 } as const;
 
 /** Mostly `usual`, sometimes one of `others`: most chains stay valid, so accepts are compared too. */
@@ -71,16 +74,19 @@ const caShape = fc.record({
     'permitElsewhere',
     'excludeShop',
     'excludeElsewhere',
+    'permitTrustDomain',
+    'excludeTrustDomain',
   ),
 });
 
 const leafShape = fc.record({
   ...common,
   eku: mostly<keyof typeof EKUS>('both', 'none', 'server', 'client', 'codeSigning', 'any'),
-  san: mostly<'identity' | 'identity+spiffe' | 'other' | 'none'>(
+  san: mostly<'identity' | 'identity+spiffe' | 'other' | 'wildcard' | 'none'>(
     'identity',
     'identity+spiffe',
     'other',
+    'wildcard',
     'none',
   ),
   keyUsage: mostly<'default' | 'none' | 'keyCertSign' | 'keyEncipherment'>(
@@ -97,6 +103,12 @@ const chainShape = fc.record({
   cas: fc.array(caShape, { minLength: 1, maxLength: 3 }),
   leaf: leafShape,
   usage: fc.constantFrom<'server' | 'client'>('server', 'client'),
+  /** Another anchor with the root's name and another key, first in the bundle (an anchor rotation). */
+  rekeyedAnchor: mostly(false, true),
+  /** A CA with the name of the leaf's issuer and another key, presented first (an issuer rotation). */
+  rekeyedIssuer: mostly(false, true),
+  /** The intermediates as issued (leaf side first) or the other way round. */
+  order: mostly<'leafward' | 'rootward'>('leafward', 'rootward'),
 });
 
 type CaShape = typeof caShape extends fc.Arbitrary<infer T> ? T : never;
@@ -140,6 +152,7 @@ function mintLeaf(shape: LeafShape, parent: Minted): Minted {
     identity: [gn.dns(IDENTITY)],
     'identity+spiffe': [gn.dns(IDENTITY), gn.uri(SPIFFE)],
     other: [gn.dns(OTHER)],
+    wildcard: [gn.dns(`*.${IDENTITY.slice(IDENTITY.indexOf('.') + 1)}`)],
     none: undefined,
   }[shape.san];
   const keyUsage = {
@@ -161,9 +174,14 @@ function mintLeaf(shape: LeafShape, parent: Minted): Minted {
 interface Case {
   readonly id: string;
   readonly shape: ChainShape;
-  readonly root: Minted;
+  readonly anchors: readonly Minted[];
   readonly intermediates: readonly Minted[];
   readonly leaf: Minted;
+}
+
+/** A CA with `of`'s subject, a key of its own, signed by `issuer` (or by itself). */
+function rekeyed(of: Minted, issuer: Minted | undefined): Minted {
+  return mint({ subject: of.cert.subject.der, ca: true, ...(issuer ? { issuer } : {}) });
 }
 
 function build(shape: ChainShape, index: number): Case {
@@ -171,9 +189,16 @@ function build(shape: ChainShape, index: number): Case {
   shape.cas.forEach((ca, depth) => {
     cas.push(mintCa(ca, cas[depth - 1], depth));
   });
-  const leaf = mintLeaf(shape.leaf, cas[cas.length - 1]!);
-  // The root is the anchor: self-signed, and whatever it says of itself is its own business.
-  return { id: `case-${index}`, shape, root: cas[0]!, intermediates: cas.slice(1).reverse(), leaf };
+  const issuer = cas[cas.length - 1]!;
+  const leaf = mintLeaf(shape.leaf, issuer);
+  const root = cas[0]!;
+  const anchors = shape.rekeyedAnchor ? [rekeyed(root, undefined), root] : [root];
+  const issued = cas.slice(1).reverse();
+  const presented = shape.order === 'leafward' ? issued : [...issued].reverse();
+  const intermediates = shape.rekeyedIssuer
+    ? [rekeyed(issuer, cas[cas.length - 2]), ...presented]
+    : presented;
+  return { id: `case-${index}`, shape, anchors, intermediates, leaf };
 }
 
 const cases = fc.sample(chainShape, { seed: SEED, numRuns: RUNS }).map(build);
@@ -182,7 +207,7 @@ function ours(c: Case, profile: Profile): Promise<VerifyResult> {
   return verifyChain({
     leaf: c.leaf.der,
     intermediates: c.intermediates.map((m) => m.der),
-    bundle: [c.root.der],
+    bundle: c.anchors.map((m) => m.der),
     at: AT,
     usage: c.shape.usage,
     name: IDENTITY,
@@ -201,7 +226,7 @@ function askGo(dir: string): GoAnswer[] {
   const b64 = (der: Uint8Array) => Buffer.from(der).toString('base64');
   const questions = cases.map((c) => ({
     id: c.id,
-    roots: [b64(c.root.der)],
+    roots: c.anchors.map((m) => b64(m.der)),
     intermediates: c.intermediates.map((m) => b64(m.der)),
     leaf: b64(c.leaf.der),
     name: IDENTITY,
