@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type VerifyResult, verifyChain } from '../src/verify';
 import { uriHostForConstraints } from '../src/verify/constraints';
+import { uriSanProblem } from '../src/verify/uri';
 import { OID } from '../src/x509/oids';
 import { hasOpenssl, OpensslDir } from './helpers/openssl';
 import { gn, intermediate, leaf, type Minted, name, root, type Spec } from './verify-certs';
@@ -63,18 +64,17 @@ describe('URI SANs whose host cannot be read unambiguously', () => {
     'urn:good.com',
   ];
 
+  // A URI Go's crypto/x509 cannot parse is refused before any constraint is looked at.
+  const refusal = (uri: string) => (uriSanProblem(uri) === undefined ? 'NAME_CONSTRAINTS' : 'MALFORMED');
+
   it.each(ambiguous)('%j slips past no excluded URI subtree', async (uri) => {
-    expect(await verify(constrained({ excluded: [gn.uri('good.com')] }, uriLeaf(uri)))).toBe(
-      'NAME_CONSTRAINTS',
-    );
-    expect(await verify(constrained({ excluded: [gn.uri('evil.com')] }, uriLeaf(uri)))).toBe(
-      'NAME_CONSTRAINTS',
-    );
+    expect(await verify(constrained({ excluded: [gn.uri('good.com')] }, uriLeaf(uri)))).toBe(refusal(uri));
+    expect(await verify(constrained({ excluded: [gn.uri('evil.com')] }, uriLeaf(uri)))).toBe(refusal(uri));
   });
 
   it.each(ambiguous)('%j is admitted by no permitted URI subtree', async (uri) => {
     for (const c of ['good.com', 'evil.com', '.com', '']) {
-      expect(await verify(constrained({ permitted: [gn.uri(c)] }, uriLeaf(uri)))).toBe('NAME_CONSTRAINTS');
+      expect(await verify(constrained({ permitted: [gn.uri(c)] }, uriLeaf(uri)))).toBe(refusal(uri));
     }
   });
 
@@ -107,10 +107,7 @@ describe('URI SANs whose host cannot be read unambiguously', () => {
   });
 
   it('applies only when a URI constraint is there (RFC 5280: constraints bind their own form)', async () => {
-    const chain = constrained(
-      { permitted: [gn.dns('example.com')] },
-      uriLeaf('https://good.com\\@evil.com/x'),
-    );
+    const chain = constrained({ permitted: [gn.dns('example.com')] }, uriLeaf('https://a@b@good.com/x'));
     expect(await verify(chain)).toBe('ok');
   });
 

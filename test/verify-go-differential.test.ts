@@ -4,16 +4,15 @@
 // with re-keyed anchors and issuers of the same names beside them.
 // Every chain l5d-pki accepts, Go must accept too (no wrong accept); where Go accepts and l5d-pki does
 // not, the test says why, class by class.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Profile, type VerifyResult, verifyChain } from '../src/verify';
 import { OID } from '../src/x509/oids';
 import { KeyUsage } from '../src/x509/types';
-import { goEnv, runGo } from './helpers/go';
+import { type GoVerifyAnswer, runGo, verifyWithGo } from './helpers/go';
 import { AT, extension, gn, type Minted, mint, newKey, type SigAlg, type Spec } from './verify-certs';
 
 const SEED = 20_261_204;
@@ -215,38 +214,19 @@ function ours(c: Case, profile: Profile): Promise<VerifyResult> {
   });
 }
 
-interface GoAnswer {
-  readonly id: string;
-  readonly ok: boolean;
-  readonly kind?: string;
-  readonly err?: string;
-}
-
-function askGo(dir: string): GoAnswer[] {
-  const b64 = (der: Uint8Array) => Buffer.from(der).toString('base64');
-  const questions = cases.map((c) => ({
-    id: c.id,
-    roots: c.anchors.map((m) => b64(m.der)),
-    intermediates: c.intermediates.map((m) => b64(m.der)),
-    leaf: b64(c.leaf.der),
-    name: IDENTITY,
-    usage: c.shape.usage,
-    at: AT.toISOString().replace('.000Z', 'Z'),
-  }));
-  const program = resolve(import.meta.dirname, 'peers', 'go', 'verify', 'main.go');
-  const r = spawnSync('go', ['run', program], {
-    input: JSON.stringify(questions),
-    encoding: 'utf8',
-    cwd: dir,
-    env: goEnv(dir),
-    maxBuffer: 16 << 20,
-  });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(r.stderr);
-  return r.stdout
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as GoAnswer);
+function askGo(dir: string): GoVerifyAnswer[] {
+  return verifyWithGo(
+    cases.map((c) => ({
+      id: c.id,
+      roots: c.anchors.map((m) => m.der),
+      intermediates: c.intermediates.map((m) => m.der),
+      leaf: c.leaf.der,
+      name: IDENTITY,
+      usage: c.shape.usage,
+      at: AT,
+    })),
+    dir,
+  );
 }
 
 /**
@@ -280,7 +260,6 @@ describe.skipIf(!runGo)("path validation against Go's crypto/x509", () => {
   it('finds no chain l5d-pki accepts and Go refuses, on either profile', async () => {
     dir = mkdtempSync(join(tmpdir(), 'l5d-pki-go-'));
     const go = askGo(dir);
-    expect(go.map((a) => a.id)).toEqual(cases.map((c) => c.id));
     const tally = { goAccepted: 0, refusedByBoth: 0 };
     const wrongAccepts: string[] = [];
     const unexplained: string[] = [];

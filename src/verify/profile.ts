@@ -4,9 +4,9 @@
  * The default profile refuses what Linkerd's own peers refuse: the proxy's rustls-webpki (certificates
  * other than v3, critical extensions it does not process, including a critical authorityKeyIdentifier,
  * subjectKeyIdentifier or authorityInfoAccess; a CA whose keyUsage lacks keyCertSign) and the control
- * plane's Go crypto/x509 (a malformed authorityInfoAccess, a negative serial number), plus l5d-pki's
- * algorithm policy and the refusal of policyConstraints it cannot process. Material that both accept is
- * accepted: CAs without a subjectKeyIdentifier, keyUsage or critical basicConstraints, issued certificates
+ * plane's Go crypto/x509 (a malformed authorityInfoAccess, a negative serial number, a URI SAN its
+ * net/url cannot parse), plus l5d-pki's algorithm policy and the refusal of policyConstraints it cannot
+ * process. Material that both accept is accepted: CAs without a subjectKeyIdentifier, keyUsage or critical basicConstraints, issued certificates
  * without an authorityKeyIdentifier (older `linkerd install` output, cert-manager issuers, OpenSSL's
  * default CA profile).
  *
@@ -18,11 +18,13 @@
  * Checks of certificates that may issue are memoized per certificate object, role and profile; a leaf is
  * usually seen once, so its checks have uncached forms.
  */
+import { quoteInput } from '../errors';
 import { decodeAuthorityInfoAccess, decodeAuthorityKeyIdentifier } from '../x509/extensions';
 import { OID } from '../x509/oids';
 import { type Certificate, type Extension, KeyUsage } from '../x509/types';
 import { keyProblem } from './policy';
 import { type Problem, problem } from './result';
+import { uriSanProblem } from './uri';
 
 /** Largest serial number value RFC 5280 §4.1.2.2 allows, in octets. */
 const MAX_SERIAL_OCTETS = 20;
@@ -97,7 +99,8 @@ const strictIntermediateProblem: Check = memoized(
 
 /**
  * Why `cert` may not appear anywhere on a path, trust anchors included: not v3, an unprocessed critical
- * extension, a misused extension, a CA whose keyUsage lacks keyCertSign, or a refused public key; under
+ * extension, a misused extension, a URI SAN Go cannot parse, a CA whose keyUsage lacks keyCertSign, or a
+ * refused public key; under
  * the strict profile (`strict`) also an empty issuer, and keyCertSign or a pathLenConstraint in a
  * certificate that is not a CA. Not memoized: for certificates seen once (leaves).
  */
@@ -105,6 +108,7 @@ export function uncachedCertificateProblem(cert: Certificate, strict: boolean): 
   return (
     formatProblem(cert, strict) ??
     extensionsProblem(cert) ??
+    uriSansProblem(cert) ??
     caConsistencyProblem(cert, strict) ??
     keyProblem(cert.publicKey)
   );
@@ -114,6 +118,17 @@ function extensionsProblem(cert: Certificate): Problem | undefined {
   for (const ext of cert.extensions) {
     const found = extensionProblem(ext);
     if (found) return found;
+  }
+  return undefined;
+}
+
+/** A URI SAN Go's crypto/x509 cannot parse: Go refuses the whole certificate ({@link uriSanProblem}). */
+function uriSansProblem(cert: Certificate): Problem | undefined {
+  for (const name of cert.subjectAltNames ?? []) {
+    if (name.type !== 'uri') continue;
+    const why = uriSanProblem(name.value);
+    if (why !== undefined)
+      return problem('MALFORMED', `URI subjectAltName ${quoteInput(name.value)}: ${why}`);
   }
   return undefined;
 }
