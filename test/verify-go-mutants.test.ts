@@ -3,49 +3,23 @@
 // mutated (byte flips, lengths, truncations, DER tree edits: duplicated, removed, swapped or retagged
 // fields, edge integers, times and strings) and signed again by its issuer's key, so that only the
 // parse and the profile can refuse it. Every mutant l5d-pki accepts, Go must accept too.
-import { createPrivateKey, type KeyObject, sign } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createPrivateKey } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createTrustAnchor } from '../src/anchor';
-import { bitString, sequence } from '../src/der';
 import { createIssuer } from '../src/issuer';
 import { generateKeyPair } from '../src/keys';
 import { issueLeafForKey } from '../src/leaf';
 import { type Profile, type VerifyResult, verifyChain } from '../src/verify';
 import { type GoVerifyQuestion, runGo, verifyWithGo } from './helpers/go';
 import { applyMutations, type Mutation, mutationsArb } from './helpers/mutate';
+import { signAgain, signedParts } from './helpers/resign';
 
 const SEED = 20_261_205;
 const RUNS = 3000;
 const IDENTITY = 'web.shop.serviceaccount.identity.linkerd.cluster.local';
 const NOW = new Date('2026-06-01T12:00:00Z');
 const AT = new Date(NOW.getTime() + 3_600_000);
-
-/** The size of the header of the DER element at `start`, and where the element ends (definite lengths). */
-function extent(der: Uint8Array, start: number): { header: number; end: number } {
-  const first = der[start + 1]!;
-  if (first < 0x80) return { header: 2, end: start + 2 + first };
-  let length = 0;
-  for (let i = 0; i < (first & 0x7f); i++) length = length * 256 + der[start + 2 + i]!;
-  const header = 2 + (first & 0x7f);
-  return { header, end: start + header + length };
-}
-
-/** A certificate's TBSCertificate and the signature AlgorithmIdentifier after it, as DER. */
-function tbsAndAlgorithm(der: Uint8Array): { tbs: Uint8Array; algorithm: Uint8Array } {
-  const tbsStart = extent(der, 0).header;
-  const tbsEnd = extent(der, tbsStart).end;
-  return { tbs: der.slice(tbsStart, tbsEnd), algorithm: der.slice(tbsEnd, extent(der, tbsEnd).end) };
-}
-
-/** `tbs` signed by `key` (ECDSA P-256, SHA-256) under `algorithm`, as a certificate. */
-function signed(tbs: Uint8Array, algorithm: Uint8Array, key: KeyObject): Uint8Array {
-  const signature = sign('sha256', tbs, { key, dsaEncoding: 'der' });
-  return sequence(tbs, algorithm, bitString(new Uint8Array(signature)));
-}
 
 interface Mutant {
   readonly id: string;
@@ -101,23 +75,18 @@ const STRICTER_ENCODING: ReadonlySet<string> = new Set([
 ]);
 
 describe.skipIf(!runGo)("malformed but signed certificates against Go's crypto/x509", () => {
-  let dir: string | undefined;
-  afterAll(() => {
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  });
-
   it('finds no mutant l5d-pki accepts and Go refuses, on either profile', async () => {
     const m = await material();
-    const leafParts = tbsAndAlgorithm(m.leaf);
-    const issuerParts = tbsAndAlgorithm(m.issuer);
+    const leafParts = signedParts(m.leaf);
+    const issuerParts = signedParts(m.issuer);
     const mutants: Mutant[] = fc.sample(shape, { seed: SEED, numRuns: RUNS }).map((s, i) => {
       const leaf =
         s.where === 'leaf'
-          ? signed(applyMutations(leafParts.tbs, s.mutations), leafParts.algorithm, m.issuerKey)
+          ? signAgain(applyMutations(leafParts.body, s.mutations), leafParts.algorithm, m.issuerKey)
           : m.leaf;
       const issuer =
         s.where === 'issuer'
-          ? signed(applyMutations(issuerParts.tbs, s.mutations), issuerParts.algorithm, m.anchorKey)
+          ? signAgain(applyMutations(issuerParts.body, s.mutations), issuerParts.algorithm, m.anchorKey)
           : m.issuer;
       return { id: `mutant-${i}`, ...s, leaf, issuer };
     });
@@ -130,8 +99,7 @@ describe.skipIf(!runGo)("malformed but signed certificates against Go's crypto/x
       usage: x.usage,
       at: AT,
     });
-    dir = mkdtempSync(join(tmpdir(), 'l5d-pki-go-'));
-    const go = verifyWithGo(mutants.map(question), dir);
+    const go = verifyWithGo(mutants.map(question));
     const ours = (x: Mutant, profile: Profile): Promise<VerifyResult> =>
       verifyChain({
         leaf: x.leaf,

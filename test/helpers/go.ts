@@ -1,5 +1,7 @@
 // Go's toolchain as a peer: whether it is here, and the environment a test runs it in.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** Whether `go` runs on this machine. */
@@ -40,33 +42,70 @@ export interface GoVerifyAnswer {
   readonly err?: string;
 }
 
-/** Asks Go's crypto/x509 every question, in one `go run` with its caches in `dir`; answers in order. */
-export function verifyWithGo(questions: readonly GoVerifyQuestion[], dir: string): GoVerifyAnswer[] {
-  const b64 = (der: Uint8Array) => Buffer.from(der).toString('base64');
+/** Runs `test/peers/go/<program>` with `input` as JSON on stdin, its caches in a directory of its own; one object a line back. */
+function runGoProgram<T extends { readonly id: string }>(
+  program: string,
+  input: readonly { readonly id: string }[],
+): T[] {
+  const dir = mkdtempSync(join(tmpdir(), 'l5d-pki-go-'));
+  try {
+    const r = spawnSync(
+      'go',
+      ['run', resolve(import.meta.dirname, '..', 'peers', 'go', program, 'main.go')],
+      {
+        input: JSON.stringify(input),
+        encoding: 'utf8',
+        cwd: dir,
+        env: goEnv(dir),
+        maxBuffer: 64 << 20,
+      },
+    );
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(r.stderr);
+    const answers = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as T);
+    if (answers.map((a) => a.id).join() !== input.map((q) => q.id).join())
+      throw new Error(`Go's ${program} answered other questions than it was asked`);
+    return answers;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const base64 = (der: Uint8Array) => Buffer.from(der).toString('base64');
+
+/** Asks Go's crypto/x509 every question, in one `go run`; answers in order. */
+export function verifyWithGo(questions: readonly GoVerifyQuestion[]): GoVerifyAnswer[] {
   const input = questions.map((q) => ({
     id: q.id,
-    roots: q.roots.map(b64),
-    intermediates: q.intermediates.map(b64),
-    leaf: b64(q.leaf),
+    roots: q.roots.map(base64),
+    intermediates: q.intermediates.map(base64),
+    leaf: base64(q.leaf),
     name: q.name,
     usage: q.usage,
     at: q.at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
   }));
-  const program = resolve(import.meta.dirname, '..', 'peers', 'go', 'verify', 'main.go');
-  const r = spawnSync('go', ['run', program], {
-    input: JSON.stringify(input),
-    encoding: 'utf8',
-    cwd: dir,
-    env: goEnv(dir),
-    maxBuffer: 64 << 20,
-  });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(r.stderr);
-  const answers = r.stdout
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as GoVerifyAnswer);
-  if (answers.map((a) => a.id).join() !== questions.map((q) => q.id).join())
-    throw new Error('Go answered other questions than it was asked');
-  return answers;
+  return runGoProgram<GoVerifyAnswer>('verify', input);
+}
+
+/** Go's verdict on a CSR: `ok`, or the error's text. */
+export interface GoCsrAnswer {
+  readonly id: string;
+  readonly ok: boolean;
+  readonly err?: string;
+}
+
+/**
+ * Judges every CSR as Linkerd's identity service does, with Go's crypto/x509 (`test/peers/go/csr`:
+ * parse, signature, one DNS SAN equal to `identity`, CN empty or equal, no other SANs, an ECDSA key).
+ */
+export function judgeCsrsWithGo(
+  csrs: readonly { readonly id: string; readonly csr: Uint8Array; readonly identity: string }[],
+): GoCsrAnswer[] {
+  return runGoProgram<GoCsrAnswer>(
+    'csr',
+    csrs.map((c) => ({ id: c.id, csr: base64(c.csr), identity: c.identity })),
+  );
 }
