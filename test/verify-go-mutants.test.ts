@@ -1,9 +1,10 @@
 // Malformed certificates that still carry a valid signature, against Go's crypto/x509: a Linkerd chain
-// made by the library (anchor, issuer, workload leaf), then the leaf's or the issuer's TBSCertificate
+// made by the library (anchor, issuer, workload leaf) or one whose issuer has name constraints of every
+// form, then the leaf's or the issuer's TBSCertificate
 // mutated (byte flips, lengths, truncations, DER tree edits: duplicated, removed, swapped or retagged
 // fields, edge integers, times and strings) and signed again by its issuer's key, so that only the
 // parse and the profile can refuse it. Every mutant l5d-pki accepts, Go must accept too.
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTrustAnchor } from '../src/anchor';
@@ -14,15 +15,17 @@ import { type Profile, type VerifyResult, verifyChain } from '../src/verify';
 import { type GoVerifyQuestion, runGo, verifyWithGo } from './helpers/go';
 import { applyMutations, type Mutation, mutationsArb } from './helpers/mutate';
 import { signAgain, signedParts } from './helpers/resign';
+import { gn, intermediate, leaf, root } from './verify-certs';
 
 const SEED = 20_261_205;
-const RUNS = 3000;
+const RUNS = 4000;
 const IDENTITY = 'web.shop.serviceaccount.identity.linkerd.cluster.local';
 const NOW = new Date('2026-06-01T12:00:00Z');
 const AT = new Date(NOW.getTime() + 3_600_000);
 
 interface Mutant {
   readonly id: string;
+  readonly base: 'linkerd' | 'constrained';
   readonly where: 'leaf' | 'issuer';
   readonly mutations: readonly Mutation[];
   readonly usage: 'server' | 'client';
@@ -30,7 +33,17 @@ interface Mutant {
   readonly issuer: Uint8Array;
 }
 
-async function material() {
+/** A chain to mutate, with the keys that sign its issuer and its leaf. */
+interface Base {
+  readonly anchor: Uint8Array;
+  readonly issuer: Uint8Array;
+  readonly leaf: Uint8Array;
+  readonly anchorKey: KeyObject;
+  readonly issuerKey: KeyObject;
+}
+
+/** A Linkerd chain as the library makes it. */
+async function linkerdChain(): Promise<Base> {
   const anchor = await createTrustAnchor({ now: NOW });
   const issuer = await createIssuer({ anchor, now: NOW });
   const leaf = await issueLeafForKey({
@@ -50,10 +63,35 @@ async function material() {
   };
 }
 
+/** A chain whose issuer carries name constraints of every form, over a leaf with a SPIFFE ID. */
+function constrainedChain(): Base {
+  const anchor = root('root.linkerd.cluster.local');
+  const issuer = intermediate(anchor, 'identity.linkerd.cluster.local', {
+    permitted: [
+      gn.dns('identity.linkerd.cluster.local'),
+      gn.uri('identity.linkerd.cluster.local'),
+      gn.ip([10, 0, 0, 0, 255, 0, 0, 0]),
+      gn.email('linkerd.io'),
+    ],
+    excluded: [gn.dns('evil.identity.linkerd.cluster.local'), gn.uri('.evil.local')],
+  });
+  const workload = leaf(issuer, IDENTITY, {
+    san: [gn.dns(IDENTITY), gn.uri('spiffe://identity.linkerd.cluster.local/ns/shop/sa/web')],
+  });
+  return {
+    anchor: anchor.der,
+    issuer: issuer.der,
+    leaf: workload.der,
+    anchorKey: anchor.key.privateKey,
+    issuerKey: issuer.key.privateKey,
+  };
+}
+
 const shape = fc.record({
+  base: fc.constantFrom<'linkerd' | 'constrained'>('linkerd', 'constrained'),
   where: fc.oneof(
     { arbitrary: fc.constant<'leaf'>('leaf'), weight: 3 },
-    { arbitrary: fc.constant<'issuer'>('issuer'), weight: 1 },
+    { arbitrary: fc.constant<'issuer'>('issuer'), weight: 2 },
   ),
   mutations: mutationsArb,
   usage: fc.constantFrom<'server' | 'client'>('server', 'client'),
@@ -76,23 +114,20 @@ const STRICTER_ENCODING: ReadonlySet<string> = new Set([
 
 describe.skipIf(!runGo)("malformed but signed certificates against Go's crypto/x509", () => {
   it('finds no mutant l5d-pki accepts and Go refuses, on either profile', async () => {
-    const m = await material();
-    const leafParts = signedParts(m.leaf);
-    const issuerParts = signedParts(m.issuer);
+    const bases = { linkerd: await linkerdChain(), constrained: constrainedChain() };
     const mutants: Mutant[] = fc.sample(shape, { seed: SEED, numRuns: RUNS }).map((s, i) => {
-      const leaf =
-        s.where === 'leaf'
-          ? signAgain(applyMutations(leafParts.body, s.mutations), leafParts.algorithm, m.issuerKey)
-          : m.leaf;
-      const issuer =
-        s.where === 'issuer'
-          ? signAgain(applyMutations(issuerParts.body, s.mutations), issuerParts.algorithm, m.anchorKey)
-          : m.issuer;
+      const m = bases[s.base];
+      const mutated = (der: Uint8Array, key: KeyObject) => {
+        const { body, algorithm } = signedParts(der);
+        return signAgain(applyMutations(body, s.mutations), algorithm, key);
+      };
+      const leaf = s.where === 'leaf' ? mutated(m.leaf, m.issuerKey) : m.leaf;
+      const issuer = s.where === 'issuer' ? mutated(m.issuer, m.anchorKey) : m.issuer;
       return { id: `mutant-${i}`, ...s, leaf, issuer };
     });
     const question = (x: Mutant): GoVerifyQuestion => ({
       id: x.id,
-      roots: [m.anchor],
+      roots: [bases[x.base].anchor],
       intermediates: [x.issuer],
       leaf: x.leaf,
       name: IDENTITY,
@@ -104,7 +139,7 @@ describe.skipIf(!runGo)("malformed but signed certificates against Go's crypto/x
       verifyChain({
         leaf: x.leaf,
         intermediates: [x.issuer],
-        bundle: [m.anchor],
+        bundle: [bases[x.base].anchor],
         at: AT,
         usage: x.usage,
         name: IDENTITY,

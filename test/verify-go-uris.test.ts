@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../src/verify';
-import { uriSanProblem } from '../src/verify/uri';
+import { uriSanProblem } from '../src/verify/go-names';
 import { runGo, verifyWithGo } from './helpers/go';
 import { AT, gn, leaf, root } from './verify-certs';
 

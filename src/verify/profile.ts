@@ -4,11 +4,11 @@
  * The default profile refuses what Linkerd's own peers refuse: the proxy's rustls-webpki (certificates
  * other than v3, critical extensions it does not process, including a critical authorityKeyIdentifier,
  * subjectKeyIdentifier or authorityInfoAccess; a CA whose keyUsage lacks keyCertSign) and the control
- * plane's Go crypto/x509 (a malformed authorityInfoAccess, a negative serial number, a URI SAN its
- * net/url cannot parse), plus l5d-pki's algorithm policy and the refusal of policyConstraints it cannot
- * process. Material that both accept is accepted: CAs without a subjectKeyIdentifier, keyUsage or critical basicConstraints, issued certificates
- * without an authorityKeyIdentifier (older `linkerd install` output, cert-manager issuers, OpenSSL's
- * default CA profile).
+ * plane's Go crypto/x509 (a malformed authorityInfoAccess, a negative serial number, a URI SAN or a
+ * name constraint it cannot parse), plus l5d-pki's algorithm policy and the refusal of policyConstraints
+ * it cannot process. Material that both accept is accepted: CAs without a subjectKeyIdentifier, keyUsage
+ * or critical basicConstraints, issued certificates without an authorityKeyIdentifier (older `linkerd
+ * install` output, cert-manager issuers, OpenSSL's default CA profile).
  *
  * The strict profile (`profile: 'strict'`) adds the RFC 5280 and CA/Browser Forum rules x509-limbo
  * holds validators to: key identifiers in CAs and issued certificates, the forms of a CA's
@@ -22,9 +22,9 @@ import { quoteInput } from '../errors';
 import { decodeAuthorityInfoAccess, decodeAuthorityKeyIdentifier } from '../x509/extensions';
 import { OID } from '../x509/oids';
 import { type Certificate, type Extension, KeyUsage } from '../x509/types';
+import { nameConstraintValuesProblem, uriSanProblem } from './go-names';
 import { keyProblem } from './policy';
 import { type Problem, problem } from './result';
-import { uriSanProblem } from './uri';
 
 /** Largest serial number value RFC 5280 §4.1.2.2 allows, in octets. */
 const MAX_SERIAL_OCTETS = 20;
@@ -99,16 +99,16 @@ const strictIntermediateProblem: Check = memoized(
 
 /**
  * Why `cert` may not appear anywhere on a path, trust anchors included: not v3, an unprocessed critical
- * extension, a misused extension, a URI SAN Go cannot parse, a CA whose keyUsage lacks keyCertSign, or a
- * refused public key; under
- * the strict profile (`strict`) also an empty issuer, and keyCertSign or a pathLenConstraint in a
- * certificate that is not a CA. Not memoized: for certificates seen once (leaves).
+ * extension, a misused extension, a URI SAN or name constraint Go cannot parse, a CA whose keyUsage lacks
+ * keyCertSign, or a refused public key; under the strict profile (`strict`) also an empty issuer, and
+ * keyCertSign or a pathLenConstraint in a certificate that is not a CA. Not memoized: for certificates seen once (leaves).
  */
 export function uncachedCertificateProblem(cert: Certificate, strict: boolean): Problem | undefined {
   return (
     formatProblem(cert, strict) ??
     extensionsProblem(cert) ??
     uriSansProblem(cert) ??
+    nameConstraintValuesProblemOf(cert) ??
     caConsistencyProblem(cert, strict) ??
     keyProblem(cert.publicKey)
   );
@@ -131,6 +131,12 @@ function uriSansProblem(cert: Certificate): Problem | undefined {
       return problem('MALFORMED', `URI subjectAltName ${quoteInput(name.value)}: ${why}`);
   }
   return undefined;
+}
+
+/** Name constraints Go's crypto/x509 cannot parse: Go refuses the whole certificate. */
+function nameConstraintValuesProblemOf(cert: Certificate): Problem | undefined {
+  const why = cert.nameConstraints ? nameConstraintValuesProblem(cert.nameConstraints) : undefined;
+  return why === undefined ? undefined : problem('MALFORMED', `nameConstraints: ${why}`);
 }
 
 function formatProblem(cert: Certificate, strict: boolean): Problem | undefined {

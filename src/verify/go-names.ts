@@ -1,11 +1,18 @@
 /**
- * The URIs Go's crypto/x509 can read in a subjectAltName. Go parses every uniformResourceIdentifier SAN
- * with net/url's `Parse` when it parses a certificate, and refuses the certificate when that fails or
- * when the URI has a host that is not a domain; Linkerd's control plane is written in Go, so a
- * certificate it cannot parse is one l5d-pki refuses too. The rules below are those of `Parse` for a
- * URI that is not a request target, written out: nothing else is checked, so every URI Go reads is
- * accepted (`test/verify-go-uris.test.ts` compares the two on random URIs).
+ * The names Go's crypto/x509 refuses to parse. Linkerd's control plane is written in Go, and a
+ * certificate Go cannot parse is one l5d-pki refuses too:
+ * - every uniformResourceIdentifier SAN goes through net/url's `Parse`, and its host, if any, must be
+ *   a domain ({@link uriSanProblem});
+ * - every name constraint must be well formed: a dNSName or URI constraint a domain (a URI constraint
+ *   not an IP address), an rfc822Name constraint a mailbox or a domain, an iPAddress constraint a
+ *   prefix mask ({@link nameConstraintValuesProblem}).
+ * The rules are Go's, written out, and nothing more: every name Go reads is accepted
+ * (`test/verify-go-uris.test.ts` and `test/verify-go-constraints.test.ts` compare the two on random
+ * names).
  */
+import { quoteInput } from '../errors';
+import type { GeneralName, NameConstraints } from '../x509/types';
+import { formatSubnet, isValidSubnet, parseIpAddress } from './ip';
 
 /** ASCII characters a host may hold unescaped (`:` and `[ ]` for ports and IPv6), and userinfo. */
 const HOST = 1;
@@ -121,10 +128,11 @@ function isUserinfo(s: string): boolean {
 }
 
 /**
- * Whether `host` is a domain to Go: labels of characters `!` to `~` separated by dots, none empty (a
- * single leading dot aside), no trailing dot.
+ * Whether `host` is a domain to Go: empty, or labels of characters `!` to `~` separated by dots, none
+ * empty (a single leading dot aside), no trailing dot.
  */
 function isDomain(host: string): boolean {
+  if (host === '') return true;
   let label = 0;
   for (let i = host.startsWith('.') ? 1 : 0; i < host.length; i++) {
     const c = host.charCodeAt(i);
@@ -196,5 +204,104 @@ export function uriSanProblem(uri: string): string | undefined {
   }
   if (hasBadEscape(rest)) return 'a malformed escape in the path';
   if (host !== '' && !isDomain(host)) return 'a host that is not a domain';
+  return undefined;
+}
+
+/** `text` without one leading dot. */
+function withoutLeadingDot(text: string): string {
+  return text.startsWith('.') ? text.slice(1) : text;
+}
+
+/** Characters of an RFC 2821 atom (letters and digits aside), and the dot that joins atoms. */
+const ATOM = new Set("!#$%&'*+-/=?^_`{|}~.");
+
+/** Whether `c` may stand unescaped in an RFC 2821 quoted string. */
+function isQuotedText(c: number): boolean {
+  return (
+    (c >= 1 && c <= 8) || c === 11 || c === 12 || (c >= 14 && c <= 33) || (c >= 35 && c <= 91) || c >= 93
+  );
+}
+
+/**
+ * Whether `text` is a mailbox to Go (RFC 2821): a local part, either a quoted string (with `\` escapes)
+ * or atoms joined by single dots (a `\` escapes any character), then `@` and a domain.
+ */
+function isMailbox(text: string): boolean {
+  let i = 0;
+  if (text.startsWith('"')) {
+    for (i = 1; ; ) {
+      if (i >= text.length) return false;
+      const c = text.charCodeAt(i++);
+      if (c === 0x22) break;
+      if (c === 0x5c) {
+        const escaped = text.charCodeAt(i++);
+        if (Number.isNaN(escaped) || escaped === 0 || escaped === 10 || escaped === 13) return false;
+      } else if (!isQuotedText(c)) return false;
+    }
+  } else {
+    let local = '';
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 0x5c) {
+        if (i + 1 >= text.length) return false;
+        local += text[i + 1];
+        i += 2;
+      } else if (isLetter(c) || isDigit(c) || ATOM.has(text[i]!)) {
+        local += text[i];
+        i++;
+      } else break;
+    }
+    if (local === '' || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return false;
+  }
+  return text[i] === '@' && isDomain(text.slice(i + 1));
+}
+
+/** Why Go refuses `subtree` as a name constraint, or `undefined`. */
+function subtreeProblem(subtree: GeneralName): string | undefined {
+  switch (subtree.type) {
+    case 'dns':
+      return isDomain(withoutLeadingDot(subtree.value))
+        ? undefined
+        : `dNSName constraint ${quoteInput(subtree.value)} is not a domain`;
+    case 'email': {
+      const ok = subtree.value.includes('@')
+        ? isMailbox(subtree.value)
+        : isDomain(withoutLeadingDot(subtree.value));
+      return ok
+        ? undefined
+        : `rfc822Name constraint ${quoteInput(subtree.value)} is neither a mailbox nor a domain`;
+    }
+    case 'uri':
+      if (parseIpAddress(subtree.value))
+        return `URI constraint ${quoteInput(subtree.value)} is an IP address`;
+      return isDomain(withoutLeadingDot(subtree.value))
+        ? undefined
+        : `URI constraint ${quoteInput(subtree.value)} is not a domain`;
+    case 'ip':
+      return isValidSubnet(subtree.value)
+        ? undefined
+        : `iPAddress constraint ${formatSubnet(subtree.value)} has a mask that is not a prefix`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Why Go's crypto/x509 would refuse a certificate with these name constraints, or `undefined` when it
+ * reads them. Other forms (directoryName and the rest) are Go's to leave unprocessed, not to refuse.
+ *
+ * @example
+ * ```ts
+ * nameConstraintValuesProblem({ permitted: [{ type: 'dns', value: '.cluster.local' }], excluded: undefined }); // undefined
+ * nameConstraintValuesProblem({ permitted: [{ type: 'dns', value: 'a..b' }], excluded: undefined }); // 'dNSName constraint "a..b" is not a domain'
+ * ```
+ */
+export function nameConstraintValuesProblem(nc: NameConstraints): string | undefined {
+  for (const subtrees of [nc.permitted, nc.excluded]) {
+    for (const subtree of subtrees ?? []) {
+      const found = subtreeProblem(subtree);
+      if (found !== undefined) return found;
+    }
+  }
   return undefined;
 }
