@@ -125,6 +125,13 @@ describe('URI SANs whose host cannot be read unambiguously', () => {
 
 describe('directoryName constraints compare as RFC 5280 §7.1 asks, or fail closed', () => {
   const dnLeaf = (rdns: [string, string][]): Spec => ({ subject: name(rdns) });
+  // The strict profile processes directoryName constraints; the default one refuses them (below).
+  const verifyDn = (chain: Parameters<typeof verify>[0]) => verify(chain, { profile: 'strict' });
+
+  it('the default profile refuses them, as Go and rustls-webpki do', async () => {
+    expect(await verify(constrained(excludedEvil, dnLeaf([[O, 'Good']])))).toBe('UNKNOWN_CRITICAL_EXTENSION');
+    expect(await verifyDn(constrained(excludedEvil, dnLeaf([[O, 'Good']])))).toBe('ok');
+  });
   const excludedEvil = { excluded: [gn.dn(name([[O, 'Evil']]))] };
 
   it.each([
@@ -137,7 +144,7 @@ describe('directoryName constraints compare as RFC 5280 §7.1 asks, or fail clos
     ['a no-break space', 'Evil\u00a0'],
   ])('an excluded O=Evil is not bypassed with %s', async (_what, value) => {
     expect(
-      await verify(
+      await verifyDn(
         constrained(
           excludedEvil,
           dnLeaf([
@@ -151,17 +158,17 @@ describe('directoryName constraints compare as RFC 5280 §7.1 asks, or fail clos
 
   it('ASCII case and insignificant spaces are folded', async () => {
     for (const value of ['evil', 'EVIL', '  Evil ', 'Evil']) {
-      expect(await verify(constrained(excludedEvil, dnLeaf([[O, value]])))).toBe('NAME_CONSTRAINTS');
+      expect(await verifyDn(constrained(excludedEvil, dnLeaf([[O, value]])))).toBe('NAME_CONSTRAINTS');
     }
     const spaced = { excluded: [gn.dn(name([[O, 'Evil Corp']]))] };
-    expect(await verify(constrained(spaced, dnLeaf([[O, 'evil   corp']])))).toBe('NAME_CONSTRAINTS');
-    expect(await verify(constrained(spaced, dnLeaf([[O, 'EvilCorp']])))).toBe('ok');
+    expect(await verifyDn(constrained(spaced, dnLeaf([[O, 'evil   corp']])))).toBe('NAME_CONSTRAINTS');
+    expect(await verifyDn(constrained(spaced, dnLeaf([[O, 'EvilCorp']])))).toBe('ok');
   });
 
   it('other names pass; non-ASCII outside the compared attributes does not matter', async () => {
-    expect(await verify(constrained(excludedEvil, dnLeaf([[O, 'Good']])))).toBe('ok');
+    expect(await verifyDn(constrained(excludedEvil, dnLeaf([[O, 'Good']])))).toBe('ok');
     expect(
-      await verify(
+      await verifyDn(
         constrained(
           excludedEvil,
           dnLeaf([
@@ -171,19 +178,19 @@ describe('directoryName constraints compare as RFC 5280 §7.1 asks, or fail clos
         ),
       ),
     ).toBe('ok');
-    expect(await verify(constrained(excludedEvil, dnLeaf([[OID.commonName, 'Evi\u200bl']])))).toBe('ok');
+    expect(await verifyDn(constrained(excludedEvil, dnLeaf([[OID.commonName, 'Evi\u200bl']])))).toBe('ok');
   });
 
   it('fails closed on an undecidable value against an excluded subtree, even one that is no look-alike', async () => {
-    expect(await verify(constrained(excludedEvil, dnLeaf([[O, 'G\u00f6od']])))).toBe('NAME_CONSTRAINTS');
+    expect(await verifyDn(constrained(excludedEvil, dnLeaf([[O, 'G\u00f6od']])))).toBe('NAME_CONSTRAINTS');
     const excludedUnicode = { excluded: [gn.dn(name([[O, '\uff25vil']]))] };
-    expect(await verify(constrained(excludedUnicode, dnLeaf([[O, 'Evil']])))).toBe('NAME_CONSTRAINTS');
+    expect(await verifyDn(constrained(excludedUnicode, dnLeaf([[O, 'Evil']])))).toBe('NAME_CONSTRAINTS');
   });
 
   it('a permitted subtree admits only what it provably contains', async () => {
     const permitted = { permitted: [gn.dn(name([[O, 'Good']]))] };
     expect(
-      await verify(
+      await verifyDn(
         constrained(
           permitted,
           dnLeaf([
@@ -193,11 +200,11 @@ describe('directoryName constraints compare as RFC 5280 §7.1 asks, or fail clos
         ),
       ),
     ).toBe('ok');
-    expect(await verify(constrained(permitted, dnLeaf([[O, '\uff27ood']])))).toBe('NAME_CONSTRAINTS');
-    expect(await verify(constrained(permitted, dnLeaf([[O, 'Go\u200bod']])))).toBe('NAME_CONSTRAINTS');
+    expect(await verifyDn(constrained(permitted, dnLeaf([[O, '\uff27ood']])))).toBe('NAME_CONSTRAINTS');
+    expect(await verifyDn(constrained(permitted, dnLeaf([[O, 'Go\u200bod']])))).toBe('NAME_CONSTRAINTS');
     const unicode = { permitted: [gn.dn(name([[O, 'G\u00f6od']]))] };
-    expect(await verify(constrained(unicode, dnLeaf([[O, 'G\u00f6od']])))).toBe('ok');
-    expect(await verify(constrained(unicode, dnLeaf([[O, 'G\u00d6OD']])))).toBe('NAME_CONSTRAINTS');
+    expect(await verifyDn(constrained(unicode, dnLeaf([[O, 'G\u00f6od']])))).toBe('ok');
+    expect(await verifyDn(constrained(unicode, dnLeaf([[O, 'G\u00d6OD']])))).toBe('NAME_CONSTRAINTS');
   });
 });
 

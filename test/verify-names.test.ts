@@ -222,7 +222,12 @@ describe('name constraints', () => {
 });
 
 describe('name constraints on a path', () => {
-  async function constrained(spec: Parameters<typeof intermediate>[2], leafSan: Uint8Array[], leafSpec = {}) {
+  async function constrained(
+    spec: Parameters<typeof intermediate>[2],
+    leafSan: Uint8Array[],
+    leafSpec = {},
+    profile: 'linkerd' | 'strict' = 'linkerd',
+  ) {
     const anchor = root();
     const issuer = intermediate(anchor, 'Constrained', spec);
     const peer = leaf(issuer, 'x', { san: leafSan, ...leafSpec });
@@ -231,6 +236,7 @@ describe('name constraints on a path', () => {
       intermediates: [issuer.pem],
       bundle: anchor.pem,
       at: AT,
+      profile,
     });
     return result.ok ? 'ok' : result.code;
   }
@@ -256,17 +262,23 @@ describe('name constraints on a path', () => {
     );
   });
 
-  it('constrains the subject as a directoryName, and its emailAddress as an rfc822Name', async () => {
+  it('constrains the subject as a directoryName (strict profile), and its emailAddress as an rfc822Name', async () => {
     const subject = name([
       ['2.5.4.10', 'Acme'],
       [OID.emailAddress, 'a@evil.com'],
     ]);
     const permitAcme = { permitted: [gn.dn(name([['2.5.4.10', 'Acme']]))] };
-    expect(await constrained(permitAcme, [gn.dns('a.example.com')], { subject })).toBe('ok');
+    expect(await constrained(permitAcme, [gn.dns('a.example.com')], { subject }, 'strict')).toBe('ok');
+    expect(await constrained(permitAcme, [gn.dns('a.example.com')], { subject })).toBe(
+      'UNKNOWN_CRITICAL_EXTENSION',
+    );
     expect(
-      await constrained({ permitted: [gn.dn(name([['2.5.4.10', 'Other']]))] }, [gn.dns('a.example.com')], {
-        subject,
-      }),
+      await constrained(
+        { permitted: [gn.dn(name([['2.5.4.10', 'Other']]))] },
+        [gn.dns('a.example.com')],
+        { subject },
+        'strict',
+      ),
     ).toBe('NAME_CONSTRAINTS');
     expect(
       await constrained({ excluded: [gn.email('evil.com')] }, [gn.dns('a.example.com')], { subject }),

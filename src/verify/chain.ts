@@ -105,6 +105,10 @@ export interface VerifyChainOptions {
    * - in name constraints: no dNSName constraint with a leading dot (by default `.cluster.local` means the
    *   subdomains of cluster.local, as in Go and OpenSSL).
    *
+   * One rule goes the other way: `'strict'` processes directoryName name constraints as RFC 5280 asks,
+   * where the default profile refuses a critical nameConstraints holding one (Go leaves them
+   * unprocessed and refuses the extension; rustls-webpki lets no name through them).
+   *
    * @example
    * ```ts
    * await verifyChain({ leaf, intermediates, bundle, profile: 'strict' });

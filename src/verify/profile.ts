@@ -5,10 +5,11 @@
  * other than v3, critical extensions it does not process, including a critical authorityKeyIdentifier,
  * subjectKeyIdentifier or authorityInfoAccess; a CA whose keyUsage lacks keyCertSign) and the control
  * plane's Go crypto/x509 (a malformed authorityInfoAccess, a negative serial number, a URI SAN or a
- * name constraint it cannot parse), plus l5d-pki's algorithm policy and the refusal of policyConstraints
- * it cannot process. Material that both accept is accepted: CAs without a subjectKeyIdentifier, keyUsage
- * or critical basicConstraints, issued certificates without an authorityKeyIdentifier (older `linkerd
- * install` output, cert-manager issuers, OpenSSL's default CA profile).
+ * name constraint it cannot parse, a critical nameConstraints with directoryName subtrees, which it leaves
+ * unprocessed), plus l5d-pki's algorithm policy and the refusal of policyConstraints it cannot process.
+ * Material that both accept is accepted: CAs without a subjectKeyIdentifier, keyUsage or critical
+ * basicConstraints, issued certificates without an authorityKeyIdentifier (older `linkerd install`
+ * output, cert-manager issuers, OpenSSL's default CA profile).
  *
  * The strict profile (`profile: 'strict'`) adds the RFC 5280 and CA/Browser Forum rules x509-limbo
  * holds validators to: key identifiers in CAs and issued certificates, the forms of a CA's
@@ -109,6 +110,7 @@ export function uncachedCertificateProblem(cert: Certificate, strict: boolean): 
     extensionsProblem(cert) ??
     uriSansProblem(cert) ??
     nameConstraintValuesProblemOf(cert) ??
+    (strict ? undefined : unprocessedConstraintsProblem(cert)) ??
     caConsistencyProblem(cert, strict) ??
     keyProblem(cert.publicKey)
   );
@@ -137,6 +139,27 @@ function uriSansProblem(cert: Certificate): Problem | undefined {
 function nameConstraintValuesProblemOf(cert: Certificate): Problem | undefined {
   const why = cert.nameConstraints ? nameConstraintValuesProblem(cert.nameConstraints) : undefined;
   return why === undefined ? undefined : problem('MALFORMED', `nameConstraints: ${why}`);
+}
+
+/** The name forms whose constraints Linkerd's peers process. */
+const PROCESSED_CONSTRAINT_FORMS: ReadonlySet<string> = new Set(['dns', 'ip', 'email', 'uri']);
+
+/**
+ * A critical nameConstraints with a subtree of another form (directoryName above all): Go leaves such a
+ * constraint unprocessed and so refuses the critical extension, and rustls-webpki lets no name through
+ * a directoryName constraint. The strict profile processes directoryName constraints as RFC 5280 asks.
+ */
+function unprocessedConstraintsProblem(cert: Certificate): Problem | undefined {
+  const nc = cert.nameConstraints;
+  if (!nc || !cert.extensions.some((e) => e.oid === OID.nameConstraints && e.critical)) return undefined;
+  const other = [...(nc.permitted ?? []), ...(nc.excluded ?? [])].find(
+    (subtree) => !PROCESSED_CONSTRAINT_FORMS.has(subtree.type),
+  );
+  if (other === undefined) return undefined;
+  return problem(
+    'UNKNOWN_CRITICAL_EXTENSION',
+    `critical nameConstraints with a ${other.type === 'dn' ? 'directoryName' : 'GeneralName'} subtree, which Linkerd's peers do not process`,
+  );
 }
 
 function formatProblem(cert: Certificate, strict: boolean): Problem | undefined {
