@@ -23,6 +23,11 @@ const VALIDITY = {
   ok: {},
   expired: { notBefore: '2020-01-01T00:00:00Z', notAfter: '2025-06-01T00:00:00Z' },
   future: { notBefore: '2027-01-01T00:00:00Z', notAfter: '2035-01-01T00:00:00Z' },
+  // The edges, to the second (AT is 2026-03-01T00:00:00Z).
+  endsAtTheTime: { notAfter: '2026-03-01T00:00:00Z' },
+  endedASecondBefore: { notAfter: '2026-02-28T23:59:59Z' },
+  startsAtTheTime: { notBefore: '2026-03-01T00:00:00Z' },
+  startsASecondAfter: { notBefore: '2026-03-01T00:00:01Z' },
 } as const;
 
 const EKUS = {
@@ -54,7 +59,15 @@ function mostly<T>(usual: T, ...others: T[]): fc.Arbitrary<T> {
 }
 
 const common = {
-  validity: mostly<keyof typeof VALIDITY>('ok', 'expired', 'future'),
+  validity: mostly<keyof typeof VALIDITY>(
+    'ok',
+    'expired',
+    'future',
+    'endsAtTheTime',
+    'endedASecondBefore',
+    'startsAtTheTime',
+    'startsASecondAfter',
+  ),
   eku: mostly<keyof typeof EKUS>('none', 'both', 'server', 'client', 'codeSigning', 'any'),
   criticalUnknown: mostly(false, true),
   wrongSigner: mostly(false, true),
