@@ -1,6 +1,6 @@
 // Malformed certificates that still carry a valid signature, against Go's crypto/x509: a Linkerd chain
 // made by the library (anchor, issuer, workload leaf) or one whose issuer has name constraints of every
-// form, then the leaf's or the issuer's TBSCertificate
+// form, then the leaf's, the issuer's or the anchor's TBSCertificate
 // mutated (byte flips, lengths, truncations, DER tree edits: duplicated, removed, swapped or retagged
 // fields, edge integers, times and strings) and signed again by its issuer's key, so that only the
 // parse and the profile can refuse it. Every mutant l5d-pki accepts, Go must accept too.
@@ -8,10 +8,11 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createTrustAnchor } from '../src/anchor';
+import { isPkiError } from '../src/errors';
 import { createIssuer } from '../src/issuer';
 import { generateKeyPair } from '../src/keys';
 import { issueLeafForKey } from '../src/leaf';
-import { type Profile, type VerifyResult, verifyChain } from '../src/verify';
+import { type Profile, verifyChain } from '../src/verify';
 import { type GoVerifyQuestion, runGo, verifyWithGo } from './helpers/go';
 import { applyMutations, type Mutation, mutationsArb } from './helpers/mutate';
 import { signAgain, signedParts } from './helpers/resign';
@@ -26,11 +27,12 @@ const AT = new Date(NOW.getTime() + 3_600_000);
 interface Mutant {
   readonly id: string;
   readonly base: 'linkerd' | 'constrained';
-  readonly where: 'leaf' | 'issuer';
+  readonly where: 'leaf' | 'issuer' | 'anchor';
   readonly mutations: readonly Mutation[];
   readonly usage: 'server' | 'client';
   readonly leaf: Uint8Array;
   readonly issuer: Uint8Array;
+  readonly anchor: Uint8Array;
 }
 
 /** A chain to mutate, with the keys that sign its issuer and its leaf. */
@@ -92,6 +94,7 @@ const shape = fc.record({
   where: fc.oneof(
     { arbitrary: fc.constant<'leaf'>('leaf'), weight: 3 },
     { arbitrary: fc.constant<'issuer'>('issuer'), weight: 2 },
+    { arbitrary: fc.constant<'anchor'>('anchor'), weight: 1 },
   ),
   mutations: mutationsArb,
   usage: fc.constantFrom<'server' | 'client'>('server', 'client'),
@@ -100,13 +103,15 @@ const shape = fc.record({
 /**
  * Why l5d-pki's default profile may refuse a mutant Go accepts: its DER reader is strict where Go 1.19's
  * is lenient (trailing data inside a structure, a string that breaks its type, a GeneralName of an
- * unknown form), so an unreadable issuer leaves its leaf without one (`UNKNOWN_ISSUER`); its algorithm
+ * unknown form), so an unreadable issuer leaves its leaf without one (`UNKNOWN_ISSUER`) and an
+ * unreadable anchor makes a bad bundle (`ERR_BUNDLE_INVALID`, thrown); its algorithm
  * policy refuses a leaf key it does not know, which Go does not need to verify the path; and its profile
  * refuses what rustls-webpki refuses (an extension that must not be critical) and a negative serial
  * number, as Go itself does since 1.23. Never a verdict about names, time, usage or signatures.
  */
 const STRICTER_ENCODING: ReadonlySet<string> = new Set([
   'MALFORMED',
+  'ERR_BUNDLE_INVALID',
   'UNKNOWN_ISSUER',
   'UNSUPPORTED_ALGORITHM',
   'PROFILE_VIOLATION',
@@ -123,11 +128,12 @@ describe.skipIf(!runGo)("malformed but signed certificates against Go's crypto/x
       };
       const leaf = s.where === 'leaf' ? mutated(m.leaf, m.issuerKey) : m.leaf;
       const issuer = s.where === 'issuer' ? mutated(m.issuer, m.anchorKey) : m.issuer;
-      return { id: `mutant-${i}`, ...s, leaf, issuer };
+      const anchor = s.where === 'anchor' ? mutated(m.anchor, m.anchorKey) : m.anchor;
+      return { id: `mutant-${i}`, ...s, leaf, issuer, anchor };
     });
     const question = (x: Mutant): GoVerifyQuestion => ({
       id: x.id,
-      roots: [bases[x.base].anchor],
+      roots: [x.anchor],
       intermediates: [x.issuer],
       leaf: x.leaf,
       name: IDENTITY,
@@ -135,15 +141,19 @@ describe.skipIf(!runGo)("malformed but signed certificates against Go's crypto/x
       at: AT,
     });
     const go = verifyWithGo(mutants.map(question));
-    const ours = (x: Mutant, profile: Profile): Promise<VerifyResult> =>
+    // An anchor that does not parse is a bad bundle, which verifyChain throws on: a refusal here.
+    const ours = (x: Mutant, profile: Profile): Promise<{ ok: boolean; code?: string; reason?: string }> =>
       verifyChain({
         leaf: x.leaf,
         intermediates: [x.issuer],
-        bundle: [bases[x.base].anchor],
+        bundle: [x.anchor],
         at: AT,
         usage: x.usage,
         name: IDENTITY,
         profile,
+      }).catch((e: unknown) => {
+        if (!isPkiError(e, 'ERR_BUNDLE_INVALID')) throw e;
+        return { ok: false, code: e.code, reason: e.message };
       });
     const wrongAccepts: string[] = [];
     const unexplained: string[] = [];
@@ -155,7 +165,7 @@ describe.skipIf(!runGo)("malformed but signed certificates against Go's crypto/x
         const r = await ours(x, profile);
         const row = `${x.id} (${x.where}, ${JSON.stringify(x.mutations)}) ${profile}: l5d-pki ${r.ok ? 'accepts' : `${r.code} (${r.reason})`}, Go ${theirs.ok ? 'accepts' : theirs.err}`;
         if (r.ok && !theirs.ok) wrongAccepts.push(row);
-        if (!r.ok && theirs.ok && profile === 'linkerd' && !STRICTER_ENCODING.has(r.code))
+        if (!r.ok && theirs.ok && profile === 'linkerd' && !STRICTER_ENCODING.has(r.code ?? ''))
           unexplained.push(row);
       }
     }
