@@ -1,9 +1,9 @@
 // Malformed certificates that still carry a valid signature, against Go's crypto/x509: a Linkerd chain
 // made by the library (anchor, issuer, workload leaf) or one whose issuer has name constraints of every
-// form, then the leaf's, the issuer's or the anchor's TBSCertificate
-// mutated (byte flips, lengths, truncations, DER tree edits: duplicated, removed, swapped or retagged
-// fields, edge integers, times and strings) and signed again by its issuer's key, so that only the
-// parse and the profile can refuse it. Every mutant l5d-pki accepts, Go must accept too.
+// form, then the leaf's, the issuer's or the anchor's TBSCertificate mutated (byte flips, lengths,
+// truncations, DER tree edits: duplicated, removed, swapped or retagged fields, edge integers, times and
+// strings) and signed again by its issuer's key, so that only the parse and the profile can refuse it.
+// Every mutant l5d-pki accepts, Go must accept too.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
