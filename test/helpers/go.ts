@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { verifyChain } from '../../src/verify';
 
 /** Whether `go` runs on this machine. */
 export const hasGo = spawnSync('go', ['version']).status === 0;
@@ -108,4 +109,54 @@ export function judgeCsrsWithGo(
     'csr',
     csrs.map((c) => ({ id: c.id, csr: base64(c.csr), identity: c.identity })),
   );
+}
+
+/** A chain both Go and l5d-pki are asked about, and a label for it in messages. */
+export interface SharedQuestion {
+  readonly label: string;
+  readonly anchor: Uint8Array;
+  readonly intermediates: readonly Uint8Array[];
+  readonly leaf: Uint8Array;
+  /** A DNS name or an IP address. */
+  readonly name: string;
+  readonly at: Date;
+}
+
+/**
+ * Asks Go's crypto/x509 and `verifyChain` (default profile, usage `server`) about every chain; returns
+ * where their verdicts differ, and how many chains l5d-pki refused.
+ */
+export async function compareVerdicts(
+  questions: readonly SharedQuestion[],
+): Promise<{ disagreements: string[]; refused: number }> {
+  const go = verifyWithGo(
+    questions.map((q, i) => ({
+      id: `q-${i}`,
+      roots: [q.anchor],
+      intermediates: q.intermediates,
+      leaf: q.leaf,
+      name: q.name,
+      usage: 'server' as const,
+      at: q.at,
+    })),
+  );
+  const disagreements: string[] = [];
+  let refused = 0;
+  for (const [i, q] of questions.entries()) {
+    const r = await verifyChain({
+      leaf: q.leaf,
+      intermediates: q.intermediates,
+      bundle: [q.anchor],
+      at: q.at,
+      usage: 'server',
+      name: q.name,
+    });
+    if (!r.ok) refused++;
+    const theirs = go[i]!;
+    if (r.ok !== theirs.ok)
+      disagreements.push(
+        `${q.label}: l5d-pki ${r.ok ? 'accepts' : r.reason}, Go ${theirs.ok ? 'accepts' : theirs.err}`,
+      );
+  }
+  return { disagreements, refused };
 }
