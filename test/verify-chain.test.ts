@@ -239,7 +239,7 @@ describe('verifyChain: issuer rules', () => {
     expect(result.ok).toBe(true);
   });
 
-  it('enforces pathLenConstraint, not counting self-issued intermediates', async () => {
+  it('enforces pathLenConstraint, counting self-issued intermediates only by default (as Go and rustls-webpki)', async () => {
     const pl0 = intermediate(anchor, 'PL0', { pathLen: 0 });
     const below = intermediate(pl0, 'Below');
     const result = await verify({
@@ -251,12 +251,16 @@ describe('verifyChain: issuer rules', () => {
     const pl1 = intermediate(anchor, 'PL1', { pathLen: 1 });
     const rekeyed = intermediate(pl1, 'PL1'); // self-issued: same name
     const last = intermediate(rekeyed, 'Last', { pathLen: 0 });
-    const ok = await verify({
+    const rekeyedChain = {
       leaf: leaf(last).pem,
       intermediates: [pl1.pem, rekeyed.pem, last.pem],
       bundle: anchor.pem,
-    });
+    };
+    // RFC 5280 (strict): the self-issued one does not count, so PL1's pathLenConstraint 1 holds.
+    const ok = await verify({ ...rekeyedChain, profile: 'strict' });
     expect(ok.ok && ok.path.length).toBe(5);
+    // By default it counts, as in Go and rustls-webpki: two intermediates below PL1.
+    expect(failureOf(await verify(rekeyedChain))).toEqual(['PATH_LEN_EXCEEDED', 3]);
   });
 
   it('limits the number of intermediates with maxDepth', async () => {

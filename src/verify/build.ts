@@ -262,12 +262,16 @@ function issuerStateProblem(
   return (
     validityProblem(issuer, ctx.at) ??
     caProblem(issuer, candidate.anchor, ctx.strict) ??
-    pathLenProblem(issuer, intermediates(path).other) ??
+    pathLenProblem(issuer, ctx.strict ? intermediates(path).other : path.length - 1) ??
     caUsageProblem(issuer, ctx.usage)
   );
 }
 
-/** RFC 5280 §4.2.1.9: self-issued intermediates do not count towards pathLenConstraint. */
+/**
+ * Whether `below` intermediates under `issuer` break its pathLenConstraint. Under the strict profile,
+ * RFC 5280 §4.2.1.9's count leaves self-issued intermediates out; by default every intermediate counts,
+ * as Go and rustls-webpki count them.
+ */
 function pathLenProblem(issuer: Certificate, below: number): Problem | undefined {
   const pathLen = issuer.basicConstraints?.pathLen;
   if (pathLen === undefined || below <= pathLen) return undefined;

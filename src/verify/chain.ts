@@ -105,9 +105,11 @@ export interface VerifyChainOptions {
    * - in name constraints: no dNSName constraint with a leading dot (by default `.cluster.local` means the
    *   subdomains of cluster.local, as in Go and OpenSSL).
    *
-   * One rule goes the other way: `'strict'` processes directoryName name constraints as RFC 5280 asks,
-   * where the default profile refuses a critical nameConstraints holding one (Go leaves them
-   * unprocessed and refuses the extension; rustls-webpki lets no name through them).
+   * Two rules go the other way, where `'strict'` follows RFC 5280 and the default profile follows Go
+   * and rustls-webpki: `'strict'` processes directoryName name constraints, where the default profile
+   * refuses a critical nameConstraints holding one (Go leaves them unprocessed and refuses the
+   * extension; rustls-webpki lets no name through them); and `'strict'` leaves self-issued
+   * intermediates out of a pathLenConstraint's count, where the default profile counts them.
    *
    * @example
    * ```ts

@@ -29,8 +29,9 @@ export interface Request {
  * and cert-manager or OpenSSL CAs without key identifiers verify. `strict`: RFC 5280's and the CA/Browser
  * Forum's rules on top, the profile x509-limbo scores validators with (key identifiers required, critical
  * basicConstraints and a keyUsage in issuing CAs, serial numbers of 1 to 20 octets, a server leaf's
- * commonName encoding, leading-dot DNS name constraints refused as malformed), and directoryName name
- * constraints processed rather than refused.
+ * commonName encoding, leading-dot DNS name constraints refused as malformed), and RFC 5280's reading
+ * in two places the default profile follows Go instead: directoryName name constraints processed rather
+ * than refused, self-issued intermediates not counted towards a pathLenConstraint.
  *
  * @example
  * ```ts
