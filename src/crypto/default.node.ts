@@ -11,7 +11,7 @@ import {
   webcrypto,
 } from 'node:crypto';
 import { hashBytes, sameBytes } from '../der';
-import { readPkcs8 } from '../keys/pkcs8';
+import { encodeSpki, readPkcs8 } from '../keys/pkcs8';
 import type { PublicKeyInfo, SignatureAlgorithm } from '../x509/types';
 import { CURVE_SIZE } from './curves';
 import { isEcdsaSigDer } from './ecdsa-sig';
@@ -53,34 +53,7 @@ function p256Jwk(point: Uint8Array): JsonWebKey | undefined {
 }
 
 /** The SubjectPublicKeyInfo of every P-256 key, up to its uncompressed point (the last 65 bytes). */
-const P256_SPKI_PREFIX = Uint8Array.of(
-  0x30,
-  0x59,
-  0x30,
-  0x13,
-  0x06,
-  0x07,
-  0x2a,
-  0x86,
-  0x48,
-  0xce,
-  0x3d,
-  0x02,
-  0x01,
-  0x06,
-  0x08,
-  0x2a,
-  0x86,
-  0x48,
-  0xce,
-  0x3d,
-  0x03,
-  0x01,
-  0x07,
-  0x03,
-  0x42,
-  0x00,
-);
+const P256_SPKI_PREFIX = encodeSpki(new Uint8Array(65)).slice(0, -65);
 
 /**
  * The uncompressed point of a P-256 SPKI, read from the SPKI bytes themselves (never from a parsed
@@ -194,12 +167,20 @@ function answered<T>(value: T): Promise<T> {
   return Promise.resolve(value);
 }
 
-/** An ECDSA P-256 / SHA-256 check with `handle`, for a call counted in {@link inFlight}. */
-function verifyP256(handle: KeyObject, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
+/**
+ * An ECDSA P-256 / SHA-256 check with `handle`, for a call counted in {@link inFlight}; `owned` when
+ * `signature` and `data` are copies nobody else holds.
+ */
+function verifyP256(
+  handle: KeyObject,
+  signature: Uint8Array,
+  data: Uint8Array,
+  owned = false,
+): Promise<boolean> {
   if (inFlight > 1) {
     // The thread pool reads the bytes later: it gets copies of what was given.
-    const sig = new Uint8Array(signature);
-    const bytes = new Uint8Array(data);
+    const sig = owned ? signature : new Uint8Array(signature);
+    const bytes = owned ? data : new Uint8Array(data);
     return new Promise((resolve) => {
       try {
         verify('sha256', bytes, handle, sig, (err, ok) => {
@@ -250,7 +231,7 @@ function verifyLater(
       return false;
     }
     rememberIfSeenBefore(own, id, handle);
-    return verifyP256(handle, sig, bytes);
+    return verifyP256(handle, sig, bytes, true);
   });
 }
 

@@ -102,7 +102,8 @@ const strictIntermediateProblem: Check = memoized(
  * Why `cert` may not appear anywhere on a path, trust anchors included: not v3, an unprocessed critical
  * extension, a misused extension, a URI SAN or name constraint Go cannot parse, a CA whose keyUsage lacks
  * keyCertSign, or a refused public key; under the strict profile (`strict`) also an empty issuer, and
- * keyCertSign or a pathLenConstraint in a certificate that is not a CA. Not memoized: for certificates seen once (leaves).
+ * keyCertSign or a pathLenConstraint in a certificate that is not a CA. Not memoized: for certificates
+ * seen once (leaves).
  */
 export function uncachedCertificateProblem(cert: Certificate, strict: boolean): Problem | undefined {
   return (

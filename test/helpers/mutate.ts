@@ -104,7 +104,8 @@ export function nestedSequences(depth: number, inner: Uint8Array = new Uint8Arra
   return out;
 }
 
-interface Tlv {
+/** Where a TLV's parts lie in its bytes. */
+export interface Tlv {
   readonly tag: number;
   readonly start: number;
   readonly lengthAt: number;
@@ -113,7 +114,7 @@ interface Tlv {
 }
 
 /** Reads one TLV at `pos` (definite lengths only, any length form); undefined when it does not fit. */
-function readTlv(bytes: Uint8Array, pos: number, end: number): Tlv | undefined {
+export function readTlv(bytes: Uint8Array, pos: number, end: number): Tlv | undefined {
   if (pos + 2 > end) return undefined;
   const tag = bytes[pos]!;
   if ((tag & 0x1f) === 0x1f) return undefined;
